@@ -1,0 +1,5 @@
+/**
+ * The function app's entry point (bundled to dist/index.js, package.json `main`): importing a function file
+ * registers its functions with the Functions runtime.
+ */
+import './health';

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+/**
+ * Every setting the application reads, parsed once at start-up. The same names work locally and in Azure:
+ * locally the emulator keys are set; in Azure they are absent and the managed identity is used
+ * (`__credential` / `__clientId`, the Functions convention for identity-based connections).
+ */
+const optionalText = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+export const settingsSchema = z.object({
+  CosmosDb__accountEndpoint: z.url({ protocol: /^https?$/ }),
+  CosmosDb__databaseName: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/),
+  /** Local emulator key only; production uses the managed identity. */
+  CosmosDb__accountKey: optionalText,
+  DataStorage__blobServiceUri: z.url({ protocol: /^https?$/ }),
+  /** Local emulator account only (Azurite); production uses the managed identity. */
+  DataStorage__accountName: optionalText,
+  DataStorage__accountKey: optionalText,
+  /** Client id of the user-assigned managed identity in Azure. */
+  AZURE_CLIENT_ID: optionalText,
+  /** PEM file of the local certificate authority the HTTPS stand-ins use. Never set in Azure. */
+  LOCAL_CA_CERT_PATH: optionalText,
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+export class SettingsError extends Error {
+  override readonly name = 'SettingsError';
+}
+
+/** Parses the environment; a missing or malformed setting throws naming every offending setting. */
+export function parseSettings(env: NodeJS.ProcessEnv): Settings {
+  const result = settingsSchema.safeParse(env);
+  if (result.success) {
+    if (
+      (result.data.DataStorage__accountName === undefined) !==
+      (result.data.DataStorage__accountKey === undefined)
+    ) {
+      throw new SettingsError(
+        'Invalid settings: DataStorage__accountName and DataStorage__accountKey must be set together (or neither, to use the managed identity)',
+      );
+    }
+    return result.data;
+  }
+  const problems = result.error.issues.map((issue) => {
+    const name = issue.path.join('.');
+    return issue.code === 'invalid_type' && issue.input === undefined
+      ? `${name} is missing`
+      : `${name} is invalid: ${issue.message}`;
+  });
+  throw new SettingsError(`Invalid settings: ${problems.join('; ')}`);
+}
+
+let cached: Settings | undefined;
+
+/** The settings of this process, parsed on first use and then shared. */
+export function getSettings(): Settings {
+  cached ??= parseSettings(process.env);
+  return cached;
+}
