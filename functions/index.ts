@@ -3,3 +3,4 @@
  * registers its functions with the Functions runtime.
  */
 import './health';
+import './me';

@@ -24,6 +24,20 @@ export const settingsSchema = z.object({
   AZURE_CLIENT_ID: optionalText,
   /** PEM file of the local certificate authority the HTTPS stand-ins use. Never set in Azure. */
   LOCAL_CA_CERT_PATH: optionalText,
+  /** Issuer of user access tokens (`iss`): the Entra ID tenant's v2.0 issuer, or the local development issuer. */
+  AUTH__issuer: z.string().trim().min(1),
+  /** Audience this API accepts (`aud`): the API app registration's client id or Application ID URI. */
+  AUTH__audience: z.string().trim().min(1),
+  /** The issuer's JSON Web Key Set; plain http only for the local issuer on loopback. */
+  AUTH__jwksUri: z
+    .url({ protocol: /^https?$/ })
+    .refine((uri) => uri.startsWith('https:') || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(uri), {
+      message: 'must use https (http only on loopback)',
+    }),
+  /** Delegated scope (`scp`) that marks a user token for this API; app-only tokens lack it. */
+  AUTH__requiredScope: z.string().trim().min(1).default('access_as_user'),
+  /** Value of the `roles` claim (an Entra ID app role) that makes a user an admin. */
+  AUTH__adminRole: z.string().trim().min(1).default('admin'),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

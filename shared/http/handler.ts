@@ -1,0 +1,217 @@
+/**
+ * The thin-adapter wrapper every HTTP function uses: authenticate, check the body's type and size, parse
+ * query / path / body with zod, call the use case, and turn any failure into problem+json in one place.
+ *
+ *   export const getRequest = httpHandler(
+ *     { auth: 'required', params: z.object({ id: z.uuid() }) },
+ *     async ({ params }, principal) => ({ jsonBody: await requests.get(principal, params.id) }),
+ *   );
+ */
+import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { z } from 'zod';
+import { authenticate, getTokenVerifier, requireSignedIn } from '../identity/authenticate';
+import { requireRole, type Principal, type Role } from '../identity/principal';
+import type { TokenVerifier } from '../identity/token-verifier';
+import { AppError, problems, validationFailed, type FieldError, type FieldLocation } from './errors';
+import { correlationIdHeader, toProblemResponse } from './problem';
+
+/** Who may call: anyone (a token, if sent, must be valid), any signed-in user, or users holding a role. */
+export type AuthRequirement = 'optional' | 'required' | { readonly role: Role };
+
+export interface HttpHandlerSpec {
+  readonly auth: AuthRequirement;
+  readonly query?: z.ZodType;
+  readonly params?: z.ZodType;
+  /** A JSON body; requests must send `Content-Type: application/json`. */
+  readonly body?: z.ZodType;
+  /** Largest accepted body in bytes (default 1 MiB). */
+  readonly maxBodyBytes?: number;
+}
+
+type Parsed<S extends HttpHandlerSpec, K extends 'query' | 'params' | 'body'> = S extends {
+  readonly [P in K]: infer T extends z.ZodType;
+}
+  ? z.output<T>
+  : undefined;
+
+export interface HandlerInput<S extends HttpHandlerSpec> {
+  readonly query: Parsed<S, 'query'>;
+  readonly params: Parsed<S, 'params'>;
+  readonly body: Parsed<S, 'body'>;
+  /** The raw request, for headers such as `If-None-Match`. */
+  readonly request: HttpRequest;
+}
+
+export type PrincipalFor<A extends AuthRequirement> = A extends 'optional'
+  ? Principal | undefined
+  : Principal;
+
+export type UseCaseHandler<S extends HttpHandlerSpec> = (
+  input: HandlerInput<S>,
+  principal: PrincipalFor<S['auth']>,
+  context: InvocationContext,
+) => Promise<HttpResponseInit>;
+
+/** The Functions handler, carrying its spec so the OpenAPI document can be generated from the same schemas. */
+export type SpecifiedHttpHandler<S extends HttpHandlerSpec> = HttpHandler & { readonly spec: S };
+
+export interface HttpHandlerDependencies {
+  readonly verifier: () => TokenVerifier;
+}
+
+const defaultDependencies: HttpHandlerDependencies = { verifier: getTokenVerifier };
+
+export const defaultMaxBodyBytes = 1024 * 1024;
+
+export function httpHandler<const S extends HttpHandlerSpec>(
+  spec: S,
+  handle: UseCaseHandler<S>,
+  dependencies: HttpHandlerDependencies = defaultDependencies,
+): SpecifiedHttpHandler<S> {
+  const handler = async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    const correlationId = context.invocationId;
+    try {
+      const principal = await authorize(request, spec.auth, dependencies);
+      const input = {
+        query: parseInput('query', spec.query, queryToObject(request.query)),
+        params: parseInput('params', spec.params, request.params),
+        body:
+          spec.body === undefined ? undefined : parseInput('body', spec.body, await readJson(request, spec)),
+        request,
+      } as HandlerInput<S>;
+      const response = await handle(input, principal as PrincipalFor<S['auth']>, context);
+      const headers = new Headers(response.headers);
+      headers.set(correlationIdHeader, correlationId);
+      return { ...response, headers };
+    } catch (error) {
+      return toProblemResponse(error, {
+        correlationId,
+        instance: new URL(request.url).pathname,
+        log: context,
+      });
+    }
+  };
+  return Object.assign(handler, { spec });
+}
+
+async function authorize(
+  request: HttpRequest,
+  auth: AuthRequirement,
+  dependencies: HttpHandlerDependencies,
+): Promise<Principal | undefined> {
+  const header = request.headers.get('authorization');
+  const principal = header === null ? undefined : await authenticate(header, dependencies.verifier());
+  if (auth === 'optional') return principal;
+  const signedIn = requireSignedIn(principal);
+  if (auth !== 'required') requireRole(signedIn, auth.role);
+  return signedIn;
+}
+
+/** Repeated keys become arrays; single keys stay strings (see `queryList` for list parameters). */
+function queryToObject(query: URLSearchParams): Record<string, string | string[]> {
+  const result: Record<string, string | string[]> = {};
+  for (const key of new Set(query.keys())) {
+    const values = query.getAll(key);
+    result[key] = values.length === 1 ? values[0]! : values;
+  }
+  return result;
+}
+
+function parseInput(location: FieldLocation, schema: z.ZodType | undefined, value: unknown): unknown {
+  if (schema === undefined) return undefined;
+  const result = schema.safeParse(value, { reportInput: true });
+  if (result.success) return result.data;
+  throw validationFailed(result.error.issues.flatMap((issue) => toFieldErrors(location, issue)));
+}
+
+function toFieldErrors(location: FieldLocation, issue: z.core.$ZodIssue): FieldError[] {
+  // Query parameters are named by their key; list positions mean nothing to the caller there.
+  const nameOf = (path: readonly PropertyKey[]): string =>
+    (location === 'query' ? path.slice(0, 1) : path).map(String).join('.');
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((key) => ({
+        in: location,
+        name: nameOf([...issue.path, key]),
+        message: 'is not allowed',
+      }));
+    case 'invalid_value':
+      return [
+        {
+          in: location,
+          name: nameOf(issue.path),
+          message: `must be one of: ${issue.values.map(String).join(', ')}`,
+          allowed: issue.values.map(toJsonPrimitive),
+        },
+      ];
+    case 'invalid_type':
+      return [
+        {
+          in: location,
+          name: nameOf(issue.path),
+          message: issue.input === undefined ? 'is required' : `must be of type ${issue.expected}`,
+        },
+      ];
+    default:
+      return [{ in: location, name: nameOf(issue.path), message: issue.message }];
+  }
+}
+
+function toJsonPrimitive(value: unknown): string | number | boolean | null {
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
+  return value === null || value === undefined ? null : String(value);
+}
+
+const jsonMediaType = /^application\/(?:[\w.+-]+\+)?json$/i;
+
+/** Reads the body as JSON, refusing a wrong content type (415) and stopping as soon as it exceeds the cap (413). */
+async function readJson(request: HttpRequest, spec: HttpHandlerSpec): Promise<unknown> {
+  const [mediaType = '', ...parameters] = (request.headers.get('content-type') ?? '').split(';');
+  const charset = parameters
+    .map((parameter) => parameter.trim().toLowerCase())
+    .find((p) => p.startsWith('charset='));
+  if (!jsonMediaType.test(mediaType.trim()) || (charset !== undefined && charset !== 'charset=utf-8')) {
+    throw new AppError(problems.unsupportedMediaType, 'Send the body as application/json (UTF-8).', {
+      headers: { accept: 'application/json' },
+    });
+  }
+  const maxBytes = spec.maxBodyBytes ?? defaultMaxBodyBytes;
+  const tooLarge = new AppError(problems.payloadTooLarge, `The body must not exceed ${maxBytes} bytes.`);
+  const declaredLength = Number(request.headers.get('content-length') ?? 0);
+  if (declaredLength > maxBytes) throw tooLarge;
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  if (request.body !== null) {
+    const reader = request.body.getReader();
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      received += chunk.value.byteLength;
+      if (received > maxBytes) {
+        await reader.cancel();
+        throw tooLarge;
+      }
+      chunks.push(chunk.value);
+    }
+  }
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks)));
+  } catch {
+    throw new AppError(problems.invalidJson, 'The request body is not valid UTF-8 JSON.');
+  }
+}
+
+/**
+ * A list-valued query parameter: `?type=BAM&type=CNV` and `?type=BAM,CNV` both give `['BAM', 'CNV']`;
+ * absent gives `[]`. Bad items are reported under the parameter's name with the allowed values.
+ */
+export function queryList<T extends z.ZodType<unknown, string>>(item: T, options: { readonly max: number }) {
+  return z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .transform((value) =>
+      (value === undefined ? [] : Array.isArray(value) ? value : [value])
+        .flatMap((entry) => entry.split(','))
+        .map((entry) => entry.trim())
+        .filter((entry) => entry !== ''),
+    )
+    .pipe(z.array(item).max(options.max));
+}
