@@ -7,7 +7,7 @@
  *     async ({ params }, principal) => ({ jsonBody: await requests.get(principal, params.id) }),
  *   );
  */
-import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 import { authenticate, getTokenVerifier, requireSignedIn } from '../identity/authenticate';
 import { requireRole, type Principal, type Role } from '../identity/principal';
@@ -53,7 +53,10 @@ export type UseCaseHandler<S extends HttpHandlerSpec> = (
 ) => Promise<HttpResponseInit>;
 
 /** The Functions handler, carrying its spec so the OpenAPI document can be generated from the same schemas. */
-export type SpecifiedHttpHandler<S extends HttpHandlerSpec> = HttpHandler & { readonly spec: S };
+export type SpecifiedHttpHandler<S extends HttpHandlerSpec> = ((
+  request: HttpRequest,
+  context: InvocationContext,
+) => Promise<HttpResponseInit>) & { readonly spec: S };
 
 export interface HttpHandlerDependencies {
   readonly verifier: () => TokenVerifier;
@@ -72,13 +75,15 @@ export function httpHandler<const S extends HttpHandlerSpec>(
     const correlationId = context.invocationId;
     try {
       const principal = await authorize(request, spec.auth, dependencies);
+      const body = spec.body === undefined ? undefined : await readJson(request, spec);
+      const invalid: FieldError[] = [];
       const input = {
-        query: parseInput('query', spec.query, queryToObject(request.query)),
-        params: parseInput('params', spec.params, request.params),
-        body:
-          spec.body === undefined ? undefined : parseInput('body', spec.body, await readJson(request, spec)),
+        query: parseInput(invalid, 'query', spec.query, queryToObject(request.query)),
+        params: parseInput(invalid, 'params', spec.params, request.params),
+        body: parseInput(invalid, 'body', spec.body, body),
         request,
       } as HandlerInput<S>;
+      if (invalid.length > 0) throw validationFailed(invalid);
       const response = await handle(input, principal as PrincipalFor<S['auth']>, context);
       const headers = new Headers(response.headers);
       headers.set(correlationIdHeader, correlationId);
@@ -117,11 +122,18 @@ function queryToObject(query: URLSearchParams): Record<string, string | string[]
   return result;
 }
 
-function parseInput(location: FieldLocation, schema: z.ZodType | undefined, value: unknown): unknown {
+/** Parses one part of the request; its problems join `invalid` so that one answer names every bad value. */
+function parseInput(
+  invalid: FieldError[],
+  location: FieldLocation,
+  schema: z.ZodType | undefined,
+  value: unknown,
+): unknown {
   if (schema === undefined) return undefined;
   const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
-  throw validationFailed(result.error.issues.flatMap((issue) => toFieldErrors(location, issue)));
+  invalid.push(...result.error.issues.flatMap((issue) => toFieldErrors(location, issue)));
+  return undefined;
 }
 
 function toFieldErrors(location: FieldLocation, issue: z.core.$ZodIssue): FieldError[] {
@@ -140,7 +152,7 @@ function toFieldErrors(location: FieldLocation, issue: z.core.$ZodIssue): FieldE
         {
           in: location,
           name: nameOf(issue.path),
-          message: `must be one of: ${issue.values.map(String).join(', ')}`,
+          message: `${issue.input === undefined ? 'is required; it ' : ''}must be one of: ${issue.values.map(String).join(', ')}`,
           allowed: issue.values.map(toJsonPrimitive),
         },
       ];
