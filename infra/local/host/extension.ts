@@ -34,6 +34,13 @@ export interface HostLogFields {
 
 export type HostLogLevel = 'debug' | 'info' | 'warn' | 'error';
 
+export interface InvokeOptions {
+  /** Shown in the host's "Executing" line, like the Functions host's `Reason=` (e.g. "New orchestration"). */
+  readonly reason?: string;
+  /** Use this invocation id instead of a fresh random one. */
+  readonly invocationId?: string;
+}
+
 export interface HostContext {
   /** Every function the app registered, by name. */
   readonly functions: ReadonlyMap<string, RegisteredFunction>;
@@ -45,6 +52,7 @@ export interface HostContext {
     functionName: string,
     inputData: RpcParameterBinding[],
     triggerMetadata?: Record<string, RpcTypedData>,
+    options?: InvokeOptions,
   ): Promise<InvocationOutcome>;
   /** The origin clients reach the host at, e.g. `http://127.0.0.1:7071` (no trailing slash). */
   readonly baseUrl: string;

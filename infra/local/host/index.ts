@@ -1,0 +1,260 @@
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { SystemClock, type Clock } from '../clock';
+import { applyEnvironment, readAppFiles, resolveHostJson, routePrefixOf } from './app-config';
+import { loadApp } from './app-loader';
+import { closeAppRegistry, currentProgrammingModel, openAppRegistry } from './core-api';
+import { parseCorsPolicy } from './cors';
+import type { HostContext, HostExtension, RegisteredFunction } from './extension';
+import { buildRoutes, createRequestHandler, type HttpRoute } from './http-server';
+import { hostApiReason, Invoker, type InputBindingProvider } from './invoker';
+import { HostLogger, parseLogLevel } from './logger';
+import { TimerScheduler } from './timers';
+
+export type * from './extension';
+export type * from './rpc-types';
+
+export interface HostOptions {
+  /** Folder with package.json (`main`: a file or a glob), host.json and local.settings(.example).json. */
+  appDir: string;
+  /** Default: `Host.LocalHttpPort` from the settings file, else 7071; 0 picks a free port. */
+  port?: number;
+  /** Applied to process.env after the settings file's `Values` (stand-in endpoints override). */
+  env?: Record<string, string>;
+  extensions?: HostExtension[];
+  /** Default SystemClock; a VirtualClock drives timer triggers (and extensions) in tests. */
+  clock?: Clock;
+  /** Handed to extensions; undefined keeps everything in memory. */
+  dataDir?: string;
+  /** Default: random, printed at start. */
+  masterKey?: string;
+  /** Default 100 MiB (the Functions host's limit); larger bodies get 413 problem+json. */
+  maxRequestBodyBytes?: number;
+  /** Default console.log; everything the host prints goes here. */
+  log?: (line: string) => void;
+}
+
+export interface RunningHost {
+  /** e.g. http://127.0.0.1:54321 */
+  readonly url: string;
+  readonly masterKey: string;
+  /** The same object extensions get. */
+  readonly context: HostContext;
+  /** Stops intake, finishes in-flight invocations, runs appTerminate hooks, stops extensions, closes the server. */
+  close(): Promise<void>;
+}
+
+const defaultPort = 7071;
+const defaultMaxRequestBodyBytes = 100 * 1024 * 1024;
+const loopback = '127.0.0.1';
+
+function listen(server: http.Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, loopback, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}
+
+/**
+ * Runs a Node.js v4-model function app folder the way `func start` and the Node worker do: loads it with the
+ * worker's `@azure/functions-core`, serves its HTTP triggers, fires its timers and lets extensions (the
+ * Durable engine) drive the rest. One app per process, like the worker.
+ */
+export async function startHost(options: HostOptions): Promise<RunningHost> {
+  const clock = options.clock ?? new SystemClock();
+  const sink = options.log ?? ((line: string) => console.log(line));
+  const files = readAppFiles(options.appDir);
+  const restoreEnvironment = applyEnvironment(files.settings.Values, options.env ?? {});
+  const cleanups: (() => void | Promise<void>)[] = [restoreEnvironment];
+  const cleanUp = async (): Promise<void> => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  };
+  try {
+    return await start(options, files, clock, sink, cleanups, cleanUp);
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+}
+
+async function start(
+  options: HostOptions,
+  files: ReturnType<typeof readAppFiles>,
+  clock: Clock,
+  sink: (line: string) => void,
+  cleanups: (() => void | Promise<void>)[],
+  cleanUp: () => Promise<void>,
+): Promise<RunningHost> {
+  const hostJson = resolveHostJson(files.rawHostJson);
+  const logger = new HostLogger(sink, clock, parseLogLevel(hostJson.logging?.logLevel?.default));
+  const cors = parseCorsPolicy(files.settings.Host.CORS, files.settings.Host.CORSCredentials);
+  const extensions = options.extensions ?? [];
+  const masterKey = options.masterKey ?? randomBytes(32).toString('base64url');
+  const routePrefix = routePrefixOf(hostJson);
+
+  const inputBindings = new Map<string, InputBindingProvider>();
+  for (const extension of extensions) {
+    for (const [type, provider] of Object.entries(extension.inputBindings ?? {}))
+      inputBindings.set(type, provider);
+  }
+
+  // eslint-disable-next-line prefer-const -- assigned after load, read lazily by log calls during load
+  let invoker: Invoker;
+  const registry = openAppRegistry((level, category, message) => invoker.log(level, category, message));
+  cleanups.push(() => closeAppRegistry(registry));
+  invoker = new Invoker(
+    registry,
+    () => {
+      const model = currentProgrammingModel();
+      if (model === undefined)
+        throw new Error('The app never set a programming model (is @azure/functions loaded?)');
+      return model;
+    },
+    inputBindings,
+    logger,
+  );
+
+  loadApp(files.appDir, files.main, logger);
+  registry.locked = true;
+  await currentProgrammingModel()?.getCapabilities?.({});
+  invoker.indexFunctions();
+
+  const server = http.createServer();
+  const port = await listen(server, options.port ?? files.settings.Host.LocalHttpPort ?? defaultPort);
+  let serverClosed: Promise<void> | undefined;
+  const stopIntake = (): Promise<void> => (serverClosed ??= closeServer(server));
+  cleanups.push(stopIntake);
+  const baseUrl = `http://${loopback}:${port}`;
+
+  const context: HostContext = {
+    functions: invoker.functions,
+    invoke: (name, inputData, triggerMetadata, invokeOptions) =>
+      invoker.invoke(name, inputData, triggerMetadata, invokeOptions),
+    baseUrl,
+    masterKey,
+    clock,
+    hostJson,
+    dataDir: options.dataDir,
+    log: (level, message, fields) => logger.write(level, message, fields),
+  };
+
+  const claimed = new Map<string, HostExtension>();
+  for (const extension of extensions) {
+    for (const type of extension.triggerTypes) claimed.set(type.toLowerCase(), extension);
+  }
+
+  const timers = new TimerScheduler(clock, invoker, logger);
+  cleanups.push(() => timers.stop());
+  const { routes, failed } = buildRoutes(invoker.functions.values(), logger);
+
+  let accepting = false;
+  server.on(
+    'request',
+    createRequestHandler({
+      routePrefix,
+      routes,
+      invoker,
+      extensions,
+      masterKey,
+      cors,
+      maxRequestBodyBytes: options.maxRequestBodyBytes ?? defaultMaxRequestBodyBytes,
+      logger,
+      baseUrl: () => baseUrl,
+      accepting: () => accepting,
+      runOnDemand: (fn, input) => {
+        const data =
+          fn.trigger.info.type?.toLowerCase() === 'timertrigger' ? timers.payloadFor(fn) : { string: input };
+        void invoker.invoke(fn.name, [{ name: fn.trigger.name, data }], {}, { reason: hostApiReason });
+      },
+    }),
+  );
+
+  await invoker.runHooks('appStart', invoker.appHookContext({ functionAppDirectory: files.appDir }));
+  const startedExtensions: HostExtension[] = [];
+  for (const extension of extensions) {
+    await extension.start(context);
+    startedExtensions.push(extension);
+  }
+  cleanups.push(async () => {
+    for (const extension of startedExtensions.reverse()) await extension.stop();
+  });
+
+  printBanner(
+    logger,
+    invoker.functions.values(),
+    routes,
+    failed,
+    claimed,
+    baseUrl,
+    routePrefix,
+    masterKey,
+    files,
+  );
+  accepting = true;
+  timers.start(
+    [...invoker.functions.values()].filter((fn) => fn.trigger.info.type?.toLowerCase() === 'timertrigger'),
+  );
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      accepting = false;
+      timers.stop();
+      void stopIntake();
+      await invoker.drain();
+      await invoker.runHooks('appTerminate', invoker.appHookContext());
+      await cleanUp();
+      logger.write('info', 'Host stopped');
+    })();
+    return closing;
+  };
+  return { url: baseUrl, masterKey, context, close };
+}
+
+function printBanner(
+  logger: HostLogger,
+  functions: Iterable<RegisteredFunction>,
+  routes: readonly HttpRoute[],
+  failed: ReadonlyMap<string, string>,
+  claimed: ReadonlyMap<string, HostExtension>,
+  baseUrl: string,
+  routePrefix: string,
+  masterKey: string,
+  files: ReturnType<typeof readAppFiles>,
+): void {
+  const lines = ['', `Function app: ${files.appDir}`];
+  if (files.settingsFile !== undefined) lines.push(`Settings: ${path.basename(files.settingsFile)}`);
+  lines.push('', 'Functions:', '');
+  for (const fn of functions) {
+    const type = fn.trigger.info.type ?? 'unknown';
+    const route = routes.find((candidate) => candidate.functionName === fn.name);
+    if (route !== undefined) {
+      const methods = route.methods === undefined ? 'ALL' : [...route.methods].join(',');
+      const pathText = [routePrefix, route.template.text].filter((part) => part !== '').join('/');
+      lines.push(`        ${fn.name}: [${methods}] ${baseUrl}/${pathText}`);
+    } else if (failed.has(fn.name)) {
+      lines.push(`        ${fn.name}: ${type} (not served: ${failed.get(fn.name)})`);
+    } else if (type.toLowerCase() === 'timertrigger' || claimed.has(type.toLowerCase())) {
+      lines.push(`        ${fn.name}: ${type}`);
+    } else {
+      lines.push(
+        `        ${fn.name}: ${type} (warning: nothing runs ${type} locally; run it with POST ${baseUrl}/admin/functions/${fn.name})`,
+      );
+    }
+    lines.push('');
+  }
+  lines.push(`Master key (x-functions-key or ?code= for function/admin-level routes): ${masterKey}`, '');
+  for (const line of lines) logger.plain(line);
+}
