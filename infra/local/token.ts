@@ -8,6 +8,7 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import {
   createTokenMinter,
   devAudience,
@@ -67,7 +68,8 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
+    if (error instanceof z.ZodError) console.error(`${z.prettifyError(error)}\n${usage}`);
+    else console.error(error instanceof Error ? error.message : error);
     process.exitCode = 1;
   });
 }

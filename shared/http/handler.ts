@@ -99,6 +99,15 @@ export function httpHandler<const S extends HttpHandlerSpec>(
   return Object.assign(handler, { spec });
 }
 
+/**
+ * The error statuses the wrapper itself may answer for `spec` (for the OpenAPI document; use cases add their
+ * own, e.g. 404). Any sent token can be refused (401/403) or unverifiable (503), even where auth is optional.
+ */
+export function wrapperProblemStatuses(spec: HttpHandlerSpec): number[] {
+  const hasInput = spec.query !== undefined || spec.params !== undefined || spec.body !== undefined;
+  return [...(hasInput ? [400] : []), 401, 403, ...(spec.body === undefined ? [] : [413, 415]), 500, 503];
+}
+
 async function authorize(
   request: HttpRequest,
   auth: AuthRequirement,

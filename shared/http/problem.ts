@@ -51,6 +51,9 @@ export function toProblemResponse(error: unknown, context: ProblemContext): Http
     context.log.error(
       `[${context.correlationId}] ${appError.code}: ${describeForLog(appError === error ? appError.cause : error)}`,
     );
+  } else if (appError.cause !== undefined) {
+    // The client got a deliberately vague answer (e.g. "invalid token"); the log says exactly why.
+    context.log.warn(`[${context.correlationId}] ${appError.code}: ${describeBriefly(appError.cause)}`);
   }
   const body: ProblemDetails = {
     type: problemTypeUri(appError.kind),
@@ -79,6 +82,13 @@ export function describeForLog(error: unknown): string {
   const cause =
     error instanceof Error && error.cause !== undefined ? `\ncaused by: ${describeForLog(error.cause)}` : '';
   return redactSecrets(text) + cause;
+}
+
+/** One line: the error's code or name and message, credentials masked. */
+function describeBriefly(error: unknown): string {
+  if (!(error instanceof Error)) return redactSecrets(String(error));
+  const code = (error as { code?: unknown }).code;
+  return redactSecrets(`${typeof code === 'string' ? code : error.name}: ${error.message}`);
 }
 
 const secretPatterns: readonly RegExp[] = [

@@ -6,7 +6,12 @@ import { HttpRequest, HttpResponse, InvocationContext, type HttpResponseInit } f
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AppError, notFound, problemKind } from '../../shared/http/errors';
-import { httpHandler, queryList, type HttpHandlerDependencies } from '../../shared/http/handler';
+import {
+  httpHandler,
+  queryList,
+  wrapperProblemStatuses,
+  type HttpHandlerDependencies,
+} from '../../shared/http/handler';
 import { JoseTokenVerifier, remoteKeySet } from '../../shared/identity/jose-token-verifier';
 import { requireOwner } from '../../shared/identity/principal';
 import { devScope, startDevIssuer, type DevIssuer } from '../../infra/local/standins/dev-issuer';
@@ -364,10 +369,26 @@ describe('auth', () => {
 
   it('refuses an invalid token even where signing in is optional', async () => {
     const anyone = httpHandler({ auth: 'optional' }, async () => ({ status: 204 }), dependencies);
-    const { response } = await invoke(anyone, {
+    const { response, logs } = await invoke(anyone, {
       url: '/api/catalog?tab=study',
       headers: { authorization: 'Bearer abc.def.ghi' },
     });
-    await problemOf(response, 401, 'invalid-token');
+    const body = await problemOf(response, 401, 'invalid-token');
+    expect(body.detail).toBe('The access token is malformed.');
+    // The precise reason goes to the log only, never the token itself.
+    expect(logs).toEqual([expect.stringMatching(/^warning \[inv-42\] invalid-token: ERR_JWS_INVALID: /)]);
+    expect(logs.join('\n')).not.toContain('abc.def.ghi');
+  });
+});
+
+describe('spec for the OpenAPI document', () => {
+  it('exposes the schemas and the statuses the wrapper can answer', () => {
+    expect(createDraft.spec.maxBodyBytes).toBe(1024);
+    expect(wrapperProblemStatuses(createDraft.spec)).toEqual([400, 401, 403, 413, 415, 500, 503]);
+    expect(wrapperProblemStatuses(adminOnly.spec)).toEqual([401, 403, 500, 503]);
+    expect(z.toJSONSchema(search.spec.query, { io: 'input' })).toMatchObject({
+      properties: { tab: { enum: [...tabs] } },
+      required: ['tab'],
+    });
   });
 });
