@@ -1,0 +1,48 @@
+/**
+ * The `durableClient` input binding value (protocols §2.7, the extension's `BindingHelper` and
+ * `HttpApiHandler` links). `rpcBaseUrl` makes every `DurableClient` call go to this host's management API;
+ * the management URLs are what `createCheckStatusResponse` hands to callers.
+ */
+
+export const managementPathPrefix = '/runtime/webhooks/durabletask/';
+/** The placeholder `DurableClient` replaces with the instance id. */
+const instanceIdPlaceholder = 'INSTANCEID';
+
+export interface ClientBindingOptions {
+  readonly baseUrl: string;
+  readonly taskHub: string;
+  readonly masterKey: string;
+}
+
+export function managementUrls(options: ClientBindingOptions, instanceId: string): Record<string, string> {
+  const base = `${options.baseUrl}${managementPathPrefix}instances/${instanceId}`;
+  const common = `taskHub=${encodeURIComponent(options.taskHub)}&connection=Storage&code=${encodeURIComponent(options.masterKey)}`;
+  return {
+    id: instanceId,
+    statusQueryGetUri: `${base}?${common}`,
+    sendEventPostUri: `${base}/raiseEvent/{eventName}?${common}`,
+    terminatePostUri: `${base}/terminate?reason={text}&${common}`,
+    rewindPostUri: `${base}/rewind?reason={text}&${common}`,
+    purgeHistoryDeleteUri: `${base}?${common}`,
+    restartPostUri: `${base}/restart?${common}`,
+    suspendPostUri: `${base}/suspend?reason={text}&${common}`,
+    resumePostUri: `${base}/resume?reason={text}&${common}`,
+  };
+}
+
+export function durableClientBindingJson(options: ClientBindingOptions): string {
+  const webhooks = `${options.baseUrl}${managementPathPrefix}`;
+  const code = `code=${encodeURIComponent(options.masterKey)}`;
+  return JSON.stringify({
+    taskHubName: options.taskHub,
+    creationUrls: {
+      createNewInstancePostUri: `${webhooks}orchestrators/{functionName}[/{instanceId}]?${code}`,
+      createAndWaitOnNewInstancePostUri: `${webhooks}orchestrators/{functionName}[/{instanceId}]?timeout={timeoutInSeconds}&pollingInterval={intervalInSeconds}&${code}`,
+    },
+    managementUrls: managementUrls(options, instanceIdPlaceholder),
+    baseUrl: webhooks.slice(0, -1),
+    requiredQueryStringParameters: code,
+    // The trailing slash matters: the SDK resolves relative paths against it with `new URL`.
+    rpcBaseUrl: webhooks,
+  });
+}

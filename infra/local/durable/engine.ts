@@ -1,0 +1,1030 @@
+/**
+ * The orchestration engine: the role the Durable extension and DTFx play in the real host. It delivers one
+ * message per episode to an instance (protocols §2.5.4: the SDK reserves retry "consequence" ids while
+ * handling the new event, before user code runs, so with one event per episode every id is predictable),
+ * invokes the orchestrator through the host with the binding JSON, diffs the returned action list by slot
+ * against what was already scheduled (non-determinism check), schedules the new work and records it all in
+ * the store as one batch before any of it runs.
+ */
+import { randomUUID } from 'node:crypto';
+import type { HostContext, InvocationOutcome } from '../host/extension';
+import type { RpcTypedData } from '../host/rpc-types';
+import {
+  completedTaskId,
+  EventType,
+  historyEvent,
+  isFailureEvent,
+  OrchestrationStatusNumber,
+  type HistoryEvent,
+  type TaskFailure,
+} from './history';
+import { ConcurrencyLimiter } from './limiter';
+import {
+  ActionType,
+  actionLabel,
+  actionTypeName,
+  flattenActions,
+  idsConsumed,
+  orchestratorStateSchema,
+  parseOutOfProcFailure,
+  preEncodedInputJson,
+  ReplaySchema,
+  type OrchestratorAction,
+  type OrchestratorState,
+  type ReplaySchemaVersion,
+  type RetryOptions,
+} from './orchestrator-state';
+import {
+  terminalStatuses,
+  type ActionSlot,
+  type ActivityWorkItem,
+  type DurableStore,
+  type InstanceMessage,
+  type InstanceMeta,
+  type RetryState,
+  type StoredInstance,
+  type StoreOp,
+  type TimerItem,
+} from './store';
+
+export interface EngineSettings {
+  readonly taskHub: string;
+  /** The replay schema advertised to the SDK (the highest durable-functions 3.5.0 knows by default). */
+  readonly schema: ReplaySchemaVersion;
+  readonly maxConcurrentActivities: number;
+  readonly maxConcurrentOrchestrations: number;
+}
+
+/** Sent as `maximumShortTimerDuration`: every timer is one DFTimerTask with one id (no long-timer chunks). */
+const maximumShortTimerDuration = '36500.00:00:00';
+const longRunningTimerIntervalDuration = '3.00:00:00';
+/** How long `stop()` lets in-flight episodes and activities finish before leaving them to the next start. */
+const stopGraceMs = 5_000;
+
+export type ClientResult =
+  | { readonly ok: true }
+  | {
+      readonly ok: false;
+      readonly code: 'notFound' | 'gone' | 'conflict' | 'badRequest';
+      readonly message: string;
+    };
+
+export class DurableEngine {
+  private readonly orchestrations: ConcurrencyLimiter;
+  private readonly activities: ConcurrencyLimiter;
+  /** Instances with a delivery loop running: one episode at a time per instance. */
+  private readonly activeInstances = new Set<string>();
+  private readonly runningWork = new Set<string>();
+  private readonly armedTimers = new Map<string, () => void>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private stopping = false;
+  private lastTimestamp = 0;
+
+  constructor(
+    private readonly host: HostContext,
+    readonly store: DurableStore,
+    readonly settings: EngineSettings,
+  ) {
+    this.orchestrations = new ConcurrencyLimiter(settings.maxConcurrentOrchestrations);
+    this.activities = new ConcurrencyLimiter(settings.maxConcurrentActivities);
+  }
+
+  /** Picks up whatever the store holds: arms timers, re-runs activities, delivers queued messages. */
+  resume(): void {
+    for (const timer of this.store.timers.values()) this.armTimer(timer);
+    for (const item of this.store.work.values()) this.startActivity(item);
+    for (const instance of this.store.instances.values())
+      if (instance.inbox.length > 0) this.kick(instance.meta.instanceId);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const disarm of this.armedTimers.values()) disarm();
+    this.armedTimers.clear();
+    let timeout: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.inFlight]),
+      new Promise((resolve) => {
+        timeout = setTimeout(resolve, stopGraceMs);
+      }),
+    ]);
+    clearTimeout(timeout);
+  }
+
+  // ---- client operations (the management API) ----
+
+  async startNew(name: string, instanceId: string, inputJson: string | null): Promise<ClientResult> {
+    const registered = this.host.functions.get(name);
+    if (registered?.trigger.info.type !== 'orchestrationTrigger') {
+      return {
+        ok: false,
+        code: 'badRequest',
+        message: `The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`,
+      };
+    }
+    const existing = this.store.instances.get(instanceId);
+    if (existing && !terminalStatuses.has(existing.meta.status)) {
+      return {
+        ok: false,
+        code: 'conflict',
+        message: `An instance with ID '${instanceId}' already exists and is ${existing.meta.status}.`,
+      };
+    }
+    const ops: StoreOp[] = existing ? [{ op: 'purge', instanceId }] : [];
+    ops.push(...this.createInstanceOps(name, instanceId, inputJson, undefined));
+    await this.commit(ops);
+    this.host.log('info', `Orchestration '${name}' scheduled`, { instanceId, functionName: name });
+    this.kick(instanceId);
+    return { ok: true };
+  }
+
+  async raiseEvent(instanceId: string, eventName: string, dataJson: string | null): Promise<ClientResult> {
+    const checked = this.checkLive(instanceId);
+    if (!checked.ok) return checked;
+    const fields: Record<string, unknown> = { Name: eventName };
+    if (dataJson !== null) fields.Input = dataJson;
+    await this.deliver({
+      instanceId,
+      kind: 'event',
+      event: historyEvent(EventType.EventRaised, this.now(), fields),
+    });
+    return { ok: true };
+  }
+
+  async control(
+    instanceId: string,
+    kind: 'terminate' | 'suspend' | 'resume',
+    reason: string,
+  ): Promise<ClientResult> {
+    const checked = this.checkLive(instanceId);
+    if (!checked.ok) return checked;
+    await this.deliver({ instanceId, kind, reason });
+    return { ok: true };
+  }
+
+  async purge(instanceIds: readonly string[]): Promise<number> {
+    const ops: StoreOp[] = [];
+    for (const instanceId of instanceIds) {
+      const instance = this.store.instances.get(instanceId);
+      if (!instance || !terminalStatuses.has(instance.meta.status)) continue;
+      ops.push({ op: 'purge', instanceId });
+    }
+    await this.commit(ops);
+    return ops.length;
+  }
+
+  private checkLive(instanceId: string): ClientResult {
+    const instance = this.store.instances.get(instanceId);
+    if (!instance)
+      return { ok: false, code: 'notFound', message: `No instance with ID '${instanceId}' found.` };
+    if (terminalStatuses.has(instance.meta.status)) {
+      return { ok: false, code: 'gone', message: `The instance '${instanceId}' is ${instance.meta.status}.` };
+    }
+    return { ok: true };
+  }
+
+  private async deliver(message: Omit<InstanceMessage, 'id'>): Promise<void> {
+    await this.commit([{ op: 'enqueue', message: { ...message, id: randomUUID() } }]);
+    this.kick(message.instanceId);
+  }
+
+  // ---- message delivery ----
+
+  private kick(instanceId: string): void {
+    if (this.stopping || this.activeInstances.has(instanceId)) return;
+    this.activeInstances.add(instanceId);
+    this.track(
+      this.deliverAll(instanceId).finally(() => this.activeInstances.delete(instanceId)),
+      `delivery to ${instanceId}`,
+    );
+  }
+
+  private async deliverAll(instanceId: string): Promise<void> {
+    for (;;) {
+      const instance = this.store.instances.get(instanceId);
+      if (!instance || this.stopping) return;
+      const message = this.nextMessage(instance);
+      if (!message) return;
+      await this.orchestrations.run(() => this.process(instance, message));
+    }
+  }
+
+  private nextMessage(instance: StoredInstance): InstanceMessage | undefined {
+    if (instance.meta.status === 'Suspended') {
+      return instance.inbox.find((message) => message.kind === 'resume' || message.kind === 'terminate');
+    }
+    return instance.inbox[0];
+  }
+
+  private async process(instance: StoredInstance, message: InstanceMessage): Promise<void> {
+    const meta = instance.meta;
+    const dequeue: StoreOp = { op: 'dequeue', instanceId: meta.instanceId, messageId: message.id };
+    const stale = message.executionId !== undefined && message.executionId !== meta.executionId;
+    if (stale || terminalStatuses.has(meta.status)) {
+      await this.commit([dequeue]);
+      return;
+    }
+    switch (message.kind) {
+      case 'terminate':
+        await this.finish(instance, [dequeue], {
+          status: 'Terminated',
+          outputJson: JSON.stringify(message.reason ?? ''),
+          events: [historyEvent(EventType.ExecutionTerminated, this.now(), { Input: message.reason ?? '' })],
+          failure: {
+            Reason: `Orchestration '${meta.name}' was terminated: ${message.reason ?? ''}`,
+            Details: '',
+          },
+        });
+        this.host.log('info', `Orchestration '${meta.name}' terminated`, { instanceId: meta.instanceId });
+        return;
+      case 'suspend':
+      case 'resume': {
+        const suspending = message.kind === 'suspend';
+        if (suspending === (meta.status === 'Suspended')) {
+          await this.commit([dequeue]);
+          return;
+        }
+        const type = suspending ? EventType.ExecutionSuspended : EventType.ExecutionResumed;
+        await this.commit([
+          dequeue,
+          {
+            op: 'history',
+            instanceId: meta.instanceId,
+            events: [historyEvent(type, this.now(), { Reason: message.reason ?? '' })],
+          },
+          {
+            op: 'instance',
+            meta: { ...meta, status: suspending ? 'Suspended' : 'Running', updatedAt: this.now() },
+          },
+        ]);
+        return;
+      }
+      case 'start':
+      case 'event':
+        await this.runEpisode(instance, message, dequeue);
+        return;
+    }
+  }
+
+  // ---- episodes ----
+
+  private async runEpisode(
+    instance: StoredInstance,
+    message: InstanceMessage,
+    dequeue: StoreOp,
+  ): Promise<void> {
+    const meta = instance.meta;
+    const now = this.now();
+    const episode = new EpisodeBuilder(meta, now);
+    episode.events.push(historyEvent(EventType.OrchestratorStarted, now), message.event!);
+    this.applyRetryConsequences(episode, message.event!);
+
+    const history = [...instance.history, ...episode.events];
+    const started = Date.now();
+    const outcome = await this.host.invoke(meta.name, [
+      { name: this.triggerName(meta.name) ?? 'context', data: { string: this.bindingJson(meta, history) } },
+    ]);
+    if (this.stopping) return; // Not recorded: the message is delivered again on the next start.
+    const result = readOrchestratorOutcome(meta.name, outcome);
+    this.host.log('info', `Episode of '${meta.name}' ran in ${Date.now() - started} ms`, {
+      instanceId: meta.instanceId,
+      functionName: meta.name,
+      historyLength: history.length,
+      outcome: result.failure !== undefined ? 'failed' : result.state?.isDone ? 'done' : 'waiting',
+    });
+
+    const ops: StoreOp[] = [dequeue];
+    const failure = result.failure ?? (result.state ? this.applyActions(episode, result.state) : undefined);
+    const state = result.state;
+    if ('customStatus' in (state ?? {}))
+      episode.meta.customStatusJson = JSON.stringify(state?.customStatus ?? null);
+
+    if (failure !== undefined) {
+      await this.finish(instance, [dequeue], {
+        status: 'Failed',
+        outputJson: JSON.stringify(failure),
+        events: [
+          ...episode.events.slice(0, 2),
+          historyEvent(EventType.ExecutionCompleted, now, {
+            OrchestrationStatus: OrchestrationStatusNumber.Failed,
+            Result: failure,
+          }),
+        ],
+        failure: { Reason: failure, Details: '' },
+        custom: episode.meta.customStatusJson,
+      });
+      this.host.log('warn', failure, { instanceId: meta.instanceId, functionName: meta.name });
+      return;
+    }
+    const continueAction = state!.isDone
+      ? episode.flat.find((action) => action.actionType === ActionType.ContinueAsNew)
+      : undefined;
+    if (continueAction) {
+      ops.push(...this.continueAsNewOps(instance, episode, history, continueAction));
+      await this.commit(ops);
+      this.host.log('info', `Orchestration '${meta.name}' continued as new`, { instanceId: meta.instanceId });
+      this.kick(meta.instanceId);
+      return;
+    }
+    if (state!.isDone) {
+      await this.finish(instance, [dequeue], {
+        status: 'Completed',
+        outputJson: JSON.stringify(state!.output ?? null),
+        events: [
+          ...episode.events,
+          historyEvent(EventType.ExecutionCompleted, now, {
+            OrchestrationStatus: OrchestrationStatusNumber.Completed,
+            Result: JSON.stringify(state!.output ?? null),
+          }),
+        ],
+        custom: episode.meta.customStatusJson,
+      });
+      this.host.log('info', `Orchestration '${meta.name}' completed`, { instanceId: meta.instanceId });
+      return;
+    }
+    episode.events.push(historyEvent(EventType.OrchestratorCompleted, now));
+    ops.push(
+      { op: 'history', instanceId: meta.instanceId, events: episode.events },
+      { op: 'instance', meta: { ...episode.meta, status: 'Running', updatedAt: now } },
+      ...episode.ops,
+    );
+    await this.commit(ops);
+    this.startEffects(episode.ops);
+  }
+
+  /**
+   * Retries (protocols §2.5.2): the SDK reserves the next id for a retry timer after every failed attempt
+   * (the last one included) and, once that timer fires, the next id for the new attempt if any remain.
+   */
+  private applyRetryConsequences(episode: EpisodeBuilder, event: HistoryEvent): void {
+    const taskId = completedTaskId(event);
+    if (taskId === undefined) return;
+    const { [String(taskId)]: retry, ...otherRetries } = episode.meta.retries;
+    if (retry === undefined) return;
+    episode.meta.retries = otherRetries;
+    if (retry.phase === 'attempt') {
+      if (!isFailureEvent(event)) return;
+      const timerId = episode.meta.nextId++;
+      const fireAt =
+        episode.now + retryDelayMs(retry.options, retry.attempt, episode.now - retry.firstAttemptAt);
+      episode.events.push(
+        historyEvent(
+          EventType.TimerCreated,
+          episode.now,
+          { FireAt: new Date(fireAt).toISOString() },
+          timerId,
+        ),
+      );
+      episode.addTimer(timerId, fireAt);
+      episode.meta.retries[timerId] = { ...retry, phase: 'timer', lastFailure: failureOf(event) };
+      return;
+    }
+    if (retry.attempt >= retry.options.maxNumberOfAttempts) return; // The SDK now throws the last failure.
+    const attemptId = episode.meta.nextId++;
+    const slot = episode.meta.slots[retry.slot]!;
+    episode.meta.retries[attemptId] = { ...retry, phase: 'attempt', attempt: retry.attempt + 1 };
+    if (retryTimedOut(retry.options, episode.now - retry.firstAttemptAt)) {
+      // The SDK counts attempts only and waits for each; past the retry timeout none is run again.
+      episode.messageToSelf(
+        failureEvent(
+          slot.actionType,
+          attemptId,
+          episode.now,
+          retry.lastFailure ?? { Reason: '', Details: '' },
+        ),
+      );
+      return;
+    }
+    this.scheduleCall(episode, retry.callAction, attemptId);
+  }
+
+  /** Returns a failure message if the instance must fail (non-determinism, unsupported action). */
+  private applyActions(episode: EpisodeBuilder, state: OrchestratorState): string | undefined {
+    const flat = flattenActions(state.actions);
+    episode.flat = flat;
+    const slots = episode.meta.slots;
+    for (let i = 0; i < Math.min(flat.length, slots.length); i++) {
+      const action = flat[i]!;
+      const slot = slots[i]!;
+      if (action.actionType !== slot.actionType || slotName(action) !== slot.name) {
+        return nonDeterminism(
+          episode.meta,
+          i,
+          `history has ${actionLabel(slotAction(slot))} but the orchestrator now schedules ${actionLabel(action)}`,
+        );
+      }
+      if (
+        action.actionType === ActionType.CreateTimer &&
+        action.isCanceled === true &&
+        slot.canceled !== true
+      ) {
+        slots[i] = { ...slot, canceled: true };
+        const timer = this.findTimer(episode.meta, slot.taskId);
+        if (timer) episode.ops.push({ op: 'timerDone', id: timer.id });
+      }
+    }
+    if (flat.length < slots.length && state.error === undefined) {
+      return nonDeterminism(
+        episode.meta,
+        flat.length,
+        `history has ${actionLabel(slotAction(slots[flat.length]!))} but the orchestrator no longer schedules it`,
+      );
+    }
+    for (let i = slots.length; i < flat.length; i++) {
+      const action = flat[i]!;
+      const unsupported = unsupportedReason(action);
+      if (unsupported !== undefined)
+        return `Orchestrator function '${episode.meta.name}' failed: ${unsupported}`;
+      const taskId = idsConsumed(action) > 0 ? episode.meta.nextId++ : undefined;
+      slots.push({
+        actionType: action.actionType,
+        name: slotName(action),
+        ...(taskId !== undefined ? { taskId } : {}),
+      });
+      if (taskId === undefined) continue;
+      if (action.actionType === ActionType.CreateTimer) {
+        const fireAt = Date.parse(action.fireAt ?? '');
+        episode.events.push(
+          historyEvent(EventType.TimerCreated, episode.now, { FireAt: action.fireAt }, taskId),
+        );
+        if (action.isCanceled !== true) episode.addTimer(taskId, Number.isNaN(fireAt) ? episode.now : fireAt);
+        if (action.isCanceled === true) slots[i] = { ...slots[i]!, canceled: true };
+        continue;
+      }
+      if (action.retryOptions !== undefined) {
+        episode.meta.retries[taskId] = {
+          phase: 'attempt',
+          slot: i,
+          options: action.retryOptions,
+          attempt: 1,
+          firstAttemptAt: episode.now,
+          callAction: action,
+        };
+      }
+      this.scheduleCall(episode, action, taskId);
+    }
+    if (state.error !== undefined)
+      return `Orchestrator function '${episode.meta.name}' failed: ${state.error}`;
+    return undefined;
+  }
+
+  /** Records TaskScheduled / SubOrchestrationInstanceCreated and the work it starts. */
+  private scheduleCall(episode: EpisodeBuilder, action: OrchestratorAction, taskId: number): void {
+    const name = action.functionName ?? '';
+    const isActivity =
+      action.actionType === ActionType.CallActivity || action.actionType === ActionType.CallActivityWithRetry;
+    if (isActivity) {
+      const inputJson = preEncodedInputJson(action.input);
+      episode.events.push(
+        historyEvent(
+          EventType.TaskScheduled,
+          episode.now,
+          { Name: name, Version: '', Input: inputJson },
+          taskId,
+        ),
+      );
+      episode.ops.push({
+        op: 'work',
+        item: {
+          id: randomUUID(),
+          instanceId: episode.meta.instanceId,
+          executionId: episode.meta.executionId,
+          taskId,
+          name,
+          inputJson,
+        },
+      });
+      return;
+    }
+    const childId = action.instanceId ?? randomUUID().replace(/-/g, '');
+    const inputJson = action.input === undefined ? null : JSON.stringify(action.input);
+    episode.events.push(
+      historyEvent(
+        EventType.SubOrchestrationInstanceCreated,
+        episode.now,
+        { Name: name, Version: action.version ?? '', InstanceId: childId, Input: inputJson },
+        taskId,
+      ),
+    );
+    const refusal = this.childRefusal(name, childId, episode.meta.instanceId);
+    if (refusal !== undefined) {
+      episode.messageToSelf(
+        failureEvent(action.actionType, taskId, episode.now, { Reason: refusal, Details: '' }),
+      );
+      return;
+    }
+    if (this.store.instances.has(childId)) episode.ops.push({ op: 'purge', instanceId: childId });
+    episode.ops.push(
+      ...this.createInstanceOps(name, childId, inputJson, {
+        instanceId: episode.meta.instanceId,
+        executionId: episode.meta.executionId,
+        taskId,
+      }),
+    );
+  }
+
+  private childRefusal(name: string, childId: string, parentId: string): string | undefined {
+    if (this.host.functions.get(name)?.trigger.info.type !== 'orchestrationTrigger') {
+      return `The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`;
+    }
+    if (childId === parentId) return `A sub-orchestration cannot use its parent's instance ID '${childId}'.`;
+    const existing = this.store.instances.get(childId);
+    if (existing && !terminalStatuses.has(existing.meta.status)) {
+      return `An orchestration with instance ID '${childId}' already exists and is ${existing.meta.status}.`;
+    }
+    return undefined;
+  }
+
+  private createInstanceOps(
+    name: string,
+    instanceId: string,
+    inputJson: string | null,
+    parent: InstanceMeta['parent'],
+  ): StoreOp[] {
+    const now = this.now();
+    const executionId = randomUUID().replace(/-/g, '');
+    const meta: InstanceMeta = {
+      instanceId,
+      name,
+      executionId,
+      inputJson,
+      status: 'Pending',
+      createdAt: now,
+      updatedAt: now,
+      customStatusJson: null,
+      outputJson: null,
+      ...(parent ? { parent } : {}),
+      nextId: 0,
+      slots: [],
+      retries: {},
+    };
+    return [
+      { op: 'instance', meta },
+      { op: 'history', instanceId, events: [], reset: true },
+      { op: 'enqueue', message: startMessage(meta, now) },
+    ];
+  }
+
+  /**
+   * ContinueAsNew (protocols §2.5.7): a fresh execution with the new input and ids from 0. Events raised but not
+   * consumed by a wait in the old execution, and everything still queued, carry over to the new one.
+   */
+  private continueAsNewOps(
+    instance: StoredInstance,
+    episode: EpisodeBuilder,
+    history: readonly HistoryEvent[],
+    action: OrchestratorAction,
+  ): StoreOp[] {
+    const old = episode.meta;
+    const now = episode.now;
+    const executionId = randomUUID().replace(/-/g, '');
+    const meta: InstanceMeta = {
+      ...old,
+      executionId,
+      inputJson: preEncodedInputJson(action.input),
+      status: 'ContinuedAsNew',
+      updatedAt: now,
+      outputJson: null,
+      nextId: 0,
+      slots: [],
+      retries: {},
+    };
+    const waits = new Map<string, number>();
+    for (const flatAction of episode.flat) {
+      if (flatAction.actionType !== ActionType.WaitForExternalEvent) continue;
+      const name = flatAction.externalEventName ?? '';
+      waits.set(name, (waits.get(name) ?? 0) + 1);
+    }
+    const carried: InstanceMessage[] = [];
+    for (const event of history) {
+      if (event.EventType !== EventType.EventRaised) continue;
+      const name = String(event.Name);
+      const remaining = waits.get(name) ?? 0;
+      if (remaining > 0) waits.set(name, remaining - 1);
+      else
+        carried.push({
+          id: randomUUID(),
+          instanceId: old.instanceId,
+          kind: 'event',
+          event: { ...event, IsPlayed: false },
+        });
+    }
+    // The new execution starts before anything else queued for the instance.
+    const front = [startMessage(meta, now), ...carried].reverse();
+    return [
+      ...this.cancelPendingOps(instance),
+      { op: 'history', instanceId: old.instanceId, events: [], reset: true },
+      { op: 'instance', meta },
+      ...front.map((message): StoreOp => ({ op: 'enqueue', message, front: true })),
+    ];
+  }
+
+  private async finish(
+    instance: StoredInstance,
+    ops: StoreOp[],
+    outcome: {
+      status: 'Completed' | 'Failed' | 'Terminated';
+      outputJson: string;
+      events: HistoryEvent[];
+      failure?: TaskFailure;
+      custom?: string | null;
+    },
+  ): Promise<void> {
+    const meta = instance.meta;
+    const now = this.now();
+    const events =
+      outcome.events[0]?.EventType === EventType.OrchestratorStarted
+        ? outcome.events
+        : [historyEvent(EventType.OrchestratorStarted, now), ...outcome.events];
+    events.push(historyEvent(EventType.OrchestratorCompleted, now));
+    ops.push(
+      { op: 'history', instanceId: meta.instanceId, events },
+      {
+        op: 'instance',
+        meta: {
+          ...meta,
+          status: outcome.status,
+          outputJson: outcome.outputJson,
+          customStatusJson: outcome.custom !== undefined ? outcome.custom : meta.customStatusJson,
+          updatedAt: now,
+          retries: {},
+        },
+      },
+      ...this.cancelPendingOps(instance),
+    );
+    const parent = meta.parent;
+    if (parent) {
+      const event =
+        outcome.status === 'Completed'
+          ? historyEvent(EventType.SubOrchestrationInstanceCompleted, now, {
+              TaskScheduledId: parent.taskId,
+              Result: outcome.outputJson,
+            })
+          : failureEvent(ActionType.CallSubOrchestrator, parent.taskId, now, outcome.failure!);
+      ops.push({
+        op: 'enqueue',
+        message: {
+          id: randomUUID(),
+          instanceId: parent.instanceId,
+          executionId: parent.executionId,
+          kind: 'event',
+          event,
+        },
+      });
+    }
+    await this.commit(ops);
+    if (parent) this.kick(parent.instanceId);
+  }
+
+  /** Drops the instance's timers and queued activities (their results would be ignored anyway). */
+  private cancelPendingOps(instance: StoredInstance): StoreOp[] {
+    const ops: StoreOp[] = [];
+    for (const timer of this.store.timers.values()) {
+      if (timer.instanceId !== instance.meta.instanceId) continue;
+      ops.push({ op: 'timerDone', id: timer.id });
+      this.armedTimers.get(timer.id)?.();
+      this.armedTimers.delete(timer.id);
+    }
+    for (const item of this.store.work.values()) {
+      if (item.instanceId === instance.meta.instanceId && !this.runningWork.has(item.id))
+        ops.push({ op: 'workDone', id: item.id });
+    }
+    return ops;
+  }
+
+  private startEffects(ops: readonly StoreOp[]): void {
+    for (const op of ops) {
+      if (op.op === 'work') this.startActivity(op.item);
+      else if (op.op === 'timer') this.armTimer(op.timer);
+      else if (op.op === 'timerDone') {
+        this.armedTimers.get(op.id)?.();
+        this.armedTimers.delete(op.id);
+      } else if (op.op === 'enqueue') this.kick(op.message.instanceId);
+    }
+  }
+
+  private bindingJson(meta: InstanceMeta, history: readonly HistoryEvent[]): string {
+    const legacy = Math.min(this.settings.schema, ReplaySchema.V2);
+    // Built as text so the stored input JSON is passed through untouched.
+    return (
+      `{"history":${JSON.stringify(history)},"input":${meta.inputJson ?? 'null'},` +
+      `"instanceId":${JSON.stringify(meta.instanceId)},"isReplaying":false,` +
+      `"parentInstanceId":${JSON.stringify(meta.parent?.instanceId ?? null)},` +
+      `"upperSchemaVersion":${legacy},"upperSchemaVersionNew":${this.settings.schema},` +
+      `"longRunningTimerIntervalDuration":"${longRunningTimerIntervalDuration}",` +
+      `"maximumShortTimerDuration":"${maximumShortTimerDuration}",` +
+      `"defaultHttpAsyncRequestSleepTimeMillseconds":30000}`
+    );
+  }
+
+  // ---- activities and timers ----
+
+  private startActivity(item: ActivityWorkItem): void {
+    if (this.stopping || this.runningWork.has(item.id)) return;
+    this.runningWork.add(item.id);
+    this.track(
+      this.activities.run(() => this.runActivity(item)).finally(() => this.runningWork.delete(item.id)),
+      `activity ${item.name}`,
+    );
+  }
+
+  private async runActivity(item: ActivityWorkItem): Promise<void> {
+    if (this.stopping || !this.store.work.has(item.id)) return;
+    const fields = { instanceId: item.instanceId, functionName: item.name };
+    const triggerName =
+      this.host.functions.get(item.name)?.trigger.info.type === 'activityTrigger'
+        ? this.triggerName(item.name)
+        : undefined;
+    let event: HistoryEvent;
+    if (triggerName === undefined) {
+      const reason = `The function '${item.name}' doesn't exist, is disabled, or is not an activity function.`;
+      event = failureEvent(ActionType.CallActivity, item.taskId, this.now(), { Reason: reason, Details: '' });
+    } else {
+      const started = Date.now();
+      const outcome = await this.host.invoke(
+        item.name,
+        [{ name: triggerName, data: { string: item.inputJson } }],
+        {
+          instanceId: { string: item.instanceId },
+        },
+      );
+      if (this.stopping) return; // Runs again on the next start (at-least-once).
+      event = activityEvent(item, outcome, this.now());
+      this.host.log(
+        outcome.ok ? 'info' : 'warn',
+        `Activity '${item.name}' ${outcome.ok ? 'completed' : 'failed'} in ${Date.now() - started} ms`,
+        fields,
+      );
+    }
+    await this.commit([
+      { op: 'workDone', id: item.id },
+      {
+        op: 'enqueue',
+        message: {
+          id: randomUUID(),
+          instanceId: item.instanceId,
+          executionId: item.executionId,
+          kind: 'event',
+          event,
+        },
+      },
+    ]);
+    this.kick(item.instanceId);
+  }
+
+  private armTimer(timer: TimerItem): void {
+    if (this.stopping || this.armedTimers.has(timer.id)) return;
+    const disarm = this.host.clock.schedule(timer.fireAt, () => {
+      this.armedTimers.delete(timer.id);
+      this.track(this.fireTimer(timer), `timer of ${timer.instanceId}`);
+    });
+    this.armedTimers.set(timer.id, disarm);
+  }
+
+  private async fireTimer(timer: TimerItem): Promise<void> {
+    if (this.stopping || !this.store.timers.has(timer.id)) return;
+    const event = historyEvent(EventType.TimerFired, this.now(), {
+      TimerId: timer.timerId,
+      FireAt: new Date(timer.fireAt).toISOString(),
+    });
+    await this.commit([
+      { op: 'timerDone', id: timer.id },
+      {
+        op: 'enqueue',
+        message: {
+          id: randomUUID(),
+          instanceId: timer.instanceId,
+          executionId: timer.executionId,
+          kind: 'event',
+          event,
+        },
+      },
+    ]);
+    this.kick(timer.instanceId);
+  }
+
+  // ---- helpers ----
+
+  private findTimer(meta: InstanceMeta, timerId: number | undefined): TimerItem | undefined {
+    for (const timer of this.store.timers.values()) {
+      if (
+        timer.instanceId === meta.instanceId &&
+        timer.executionId === meta.executionId &&
+        timer.timerId === timerId
+      ) {
+        return timer;
+      }
+    }
+    return undefined;
+  }
+
+  private triggerName(functionName: string): string | undefined {
+    return this.host.functions.get(functionName)?.trigger.name;
+  }
+
+  /** Host time, never going backwards (the SDK's currentUtcDateTime must be monotonic). */
+  private now(): number {
+    this.lastTimestamp = Math.max(this.lastTimestamp, this.host.clock.now());
+    return this.lastTimestamp;
+  }
+
+  private async commit(ops: readonly StoreOp[]): Promise<void> {
+    await this.store.commit(ops);
+  }
+
+  private track(work: Promise<unknown>, what: string): void {
+    const tracked = work.catch((error: unknown) => {
+      this.host.log(
+        'error',
+        `Durable ${what} failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    });
+    this.inFlight.add(tracked);
+    void tracked.finally(() => this.inFlight.delete(tracked));
+  }
+}
+
+/** Mutable state of one episode while its result is being applied. */
+class EpisodeBuilder {
+  readonly meta: { -readonly [K in keyof InstanceMeta]: InstanceMeta[K] } & {
+    slots: ActionSlot[];
+    retries: Record<string, RetryState>;
+  };
+  readonly events: HistoryEvent[] = [];
+  readonly ops: StoreOp[] = [];
+  flat: OrchestratorAction[] = [];
+
+  constructor(
+    meta: InstanceMeta,
+    readonly now: number,
+  ) {
+    this.meta = { ...meta, slots: [...meta.slots], retries: { ...meta.retries } };
+  }
+
+  addTimer(timerId: number, fireAt: number): void {
+    this.ops.push({
+      op: 'timer',
+      timer: {
+        id: randomUUID(),
+        instanceId: this.meta.instanceId,
+        executionId: this.meta.executionId,
+        timerId,
+        fireAt,
+      },
+    });
+  }
+
+  messageToSelf(event: HistoryEvent): void {
+    this.ops.push({
+      op: 'enqueue',
+      message: {
+        id: randomUUID(),
+        instanceId: this.meta.instanceId,
+        executionId: this.meta.executionId,
+        kind: 'event',
+        event,
+      },
+    });
+  }
+}
+
+function startMessage(meta: InstanceMeta, now: number): InstanceMessage {
+  const fields: Record<string, unknown> = {
+    Name: meta.name,
+    Version: '',
+    Input: meta.inputJson,
+    OrchestrationInstance: { InstanceId: meta.instanceId, ExecutionId: meta.executionId },
+  };
+  if (meta.parent) {
+    fields.ParentInstance = {
+      OrchestrationInstance: { InstanceId: meta.parent.instanceId, ExecutionId: meta.parent.executionId },
+      TaskScheduleId: meta.parent.taskId,
+    };
+  }
+  return {
+    id: randomUUID(),
+    instanceId: meta.instanceId,
+    executionId: meta.executionId,
+    kind: 'start',
+    event: historyEvent(EventType.ExecutionStarted, now, fields),
+  };
+}
+
+function isSubOrchestration(actionType: number): boolean {
+  return (
+    actionType === ActionType.CallSubOrchestrator || actionType === ActionType.CallSubOrchestratorWithRetry
+  );
+}
+
+function failureEvent(actionType: number, taskId: number, now: number, failure: TaskFailure): HistoryEvent {
+  const type = isSubOrchestration(actionType)
+    ? EventType.SubOrchestrationInstanceFailed
+    : EventType.TaskFailed;
+  return historyEvent(type, now, {
+    TaskScheduledId: taskId,
+    Reason: failure.Reason,
+    Details: failure.Details,
+  });
+}
+
+function failureOf(event: HistoryEvent): TaskFailure {
+  return { Reason: String(event.Reason ?? ''), Details: String(event.Details ?? '') };
+}
+
+function activityEvent(item: ActivityWorkItem, outcome: InvocationOutcome, now: number): HistoryEvent {
+  if (outcome.ok) {
+    return historyEvent(EventType.TaskCompleted, now, {
+      TaskScheduledId: item.taskId,
+      Result: resultJson(outcome.response.returnValue),
+    });
+  }
+  return failureEvent(ActionType.CallActivity, item.taskId, now, {
+    Reason: `Activity function '${item.name}' failed: ${outcome.error.message}`,
+    Details: outcome.error.stack ?? '',
+  });
+}
+
+/** `TaskCompleted.Result` is JSON text (the SDK `JSON.parse`s it), whatever typed data the worker returned. */
+function resultJson(value: RpcTypedData | null | undefined): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value.json === 'string') return value.json;
+  if (typeof value.string === 'string') return JSON.stringify(value.string);
+  if (typeof value.int === 'number') return JSON.stringify(value.int);
+  if (typeof value.double === 'number') return JSON.stringify(value.double);
+  if (value.bytes) return JSON.stringify(Buffer.from(value.bytes).toString('base64'));
+  return 'null';
+}
+
+function readOrchestratorOutcome(
+  name: string,
+  outcome: InvocationOutcome,
+): { readonly state?: OrchestratorState; readonly failure?: string } {
+  if (!outcome.ok) {
+    const state = parseOutOfProcFailure(outcome.error.message);
+    return state
+      ? { state }
+      : { failure: `Orchestrator function '${name}' failed: ${outcome.error.message}` };
+  }
+  const value = outcome.response.returnValue;
+  const text = value?.json ?? value?.string;
+  try {
+    const parsed = orchestratorStateSchema.safeParse(typeof text === 'string' ? JSON.parse(text) : undefined);
+    if (parsed.success) return { state: parsed.data };
+    return {
+      failure: `Orchestrator function '${name}' returned no valid orchestrator state: ${parsed.error.message}`,
+    };
+  } catch (error) {
+    return { failure: `Orchestrator function '${name}' returned invalid JSON: ${String(error)}` };
+  }
+}
+
+function retryTimedOut(options: RetryOptions, elapsedMs: number): boolean {
+  return options.retryTimeoutInMilliseconds !== undefined && elapsedMs >= options.retryTimeoutInMilliseconds;
+}
+
+/** DTFx `RetryInterceptor`: first interval × backoff^(failures−1), capped by the max interval; 0 once timed out. */
+function retryDelayMs(options: RetryOptions, failures: number, elapsedMs: number): number {
+  if (retryTimedOut(options, elapsedMs)) return 0;
+  const delay =
+    options.firstRetryIntervalInMilliseconds * (options.backoffCoefficient ?? 1) ** (failures - 1);
+  return Math.min(delay, options.maxRetryIntervalInMilliseconds ?? Number.POSITIVE_INFINITY);
+}
+
+function slotName(action: OrchestratorAction): string | undefined {
+  return action.actionType === ActionType.WaitForExternalEvent
+    ? action.externalEventName
+    : action.functionName;
+}
+
+function slotAction(slot: ActionSlot): OrchestratorAction {
+  return { actionType: slot.actionType, functionName: slot.name, externalEventName: slot.name };
+}
+
+function nonDeterminism(meta: InstanceMeta, index: number, detail: string): string {
+  return (
+    `Non-deterministic workflow detected in orchestrator function '${meta.name}' (instance '${meta.instanceId}'), ` +
+    `action #${index}: ${detail}. Orchestrator code must schedule the same actions in the same order on every replay.`
+  );
+}
+
+function unsupportedReason(action: OrchestratorAction): string | undefined {
+  switch (action.actionType) {
+    case ActionType.CallEntity:
+    case ActionType.SignalEntity:
+    case ActionType.LockEntities:
+    case ActionType.ReleaseEntities:
+      return `durable entities (${actionTypeName(action.actionType)}) are not supported by the local durable engine`;
+    case ActionType.CallHttp:
+      return 'callHttp is not supported by the local durable engine';
+    case ActionType.CallActivity:
+    case ActionType.CallActivityWithRetry:
+    case ActionType.CallSubOrchestrator:
+    case ActionType.CallSubOrchestratorWithRetry:
+    case ActionType.ContinueAsNew:
+    case ActionType.CreateTimer:
+    case ActionType.WaitForExternalEvent:
+      return undefined;
+    default:
+      return `${actionTypeName(action.actionType)} is not supported by the local durable engine`;
+  }
+}
