@@ -26,7 +26,7 @@ export const settingsSchema = z.object({
   LOCAL_CA_CERT_PATH: optionalText,
   /** Issuer of user access tokens (`iss`): the Entra ID tenant's v2.0 issuer, or the local development issuer. */
   AUTH__issuer: z.string().trim().min(1),
-  /** Audience this API accepts (`aud`): the API app registration's client id or Application ID URI. */
+  /** Audiences this API accepts (`aud`), comma-separated: the API app registration's client id and/or Application ID URI. */
   AUTH__audience: z.string().trim().min(1),
   /** The issuer's JSON Web Key Set; plain http only for the local issuer on loopback. */
   AUTH__jwksUri: z

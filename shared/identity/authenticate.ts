@@ -38,7 +38,7 @@ export function requireSignedIn(principal: Principal | undefined): Principal {
 export function createTokenVerifier(settings: Settings): TokenVerifier {
   return new JoseTokenVerifier({
     issuer: settings.AUTH__issuer,
-    audience: settings.AUTH__audience,
+    audience: settings.AUTH__audience.split(',').map((audience) => audience.trim()),
     keys: remoteKeySet(settings.AUTH__jwksUri),
     requiredScope: settings.AUTH__requiredScope,
     adminRole: settings.AUTH__adminRole,

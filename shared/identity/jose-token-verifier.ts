@@ -13,7 +13,8 @@ export const allowedAlgorithms = ['RS256', 'ES256'] as const;
 
 export interface JoseTokenVerifierOptions {
   readonly issuer: string;
-  readonly audience: string;
+  /** Accepted `aud` values (Entra ID v2 tokens carry the client id, v1 tokens the Application ID URI). */
+  readonly audience: string | readonly string[];
   /** The issuer's keys, normally `remoteKeySet(jwksUri)`. */
   readonly keys: JWTVerifyGetKey;
   /** Delegated scope a user token for this API carries in `scp` (app-only tokens have none). */
@@ -41,6 +42,8 @@ const claimsSchema = z.object({
   oid: z.string().min(1).optional(),
   email: z.string().optional(),
   preferred_username: z.string().optional(),
+  /** Entra ID v1 tokens name the user here instead. */
+  upn: z.string().optional(),
   name: z.string().optional(),
   roles: z.array(z.string()).optional(),
   scp: z.string().optional(),
@@ -78,7 +81,8 @@ export class JoseTokenVerifier implements TokenVerifier {
     try {
       ({ payload } = await jwtVerify(token, this.options.keys, {
         issuer: this.options.issuer,
-        audience: this.options.audience,
+        audience:
+          typeof this.options.audience === 'string' ? this.options.audience : [...this.options.audience],
         algorithms: [...allowedAlgorithms],
         clockTolerance: this.clockTolerance,
         requiredClaims: ['exp', 'sub'],
@@ -102,7 +106,7 @@ export class JoseTokenVerifier implements TokenVerifier {
 }
 
 function toPrincipal(claims: z.infer<typeof claimsSchema>, adminRole: string): Principal {
-  const email = [claims.email, claims.preferred_username].find(
+  const email = [claims.email, claims.preferred_username, claims.upn].find(
     (candidate) => candidate !== undefined && z.email().safeParse(candidate).success,
   );
   const principalRoles: Role[] = ['requester'];

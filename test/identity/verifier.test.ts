@@ -149,6 +149,26 @@ describe('dev issuer tokens verified with jose', () => {
     await expectInvalidToken(token);
   });
 
+  it('accepts any of several configured audiences', async () => {
+    now = new Date();
+    const both = new JoseTokenVerifier({
+      issuer: issuer.issuer,
+      audience: ['00000000-1111-2222-3333-444444444444', issuer.audience],
+      keys: remoteKeySet(issuer.jwksUri),
+      requiredScope: devScope,
+      adminRole: 'admin',
+    });
+    const token = await createTokenMinter(
+      issuerKey,
+      issuer.issuer,
+      '00000000-1111-2222-3333-444444444444',
+    )({
+      email: 'a@example.org',
+    });
+    await expect(both.verify(token)).resolves.toMatchObject({ email: 'a@example.org' });
+    await expectInvalidToken(token);
+  });
+
   it('refuses a token from another issuer, even signed with the right key', async () => {
     now = new Date();
     const token = await createTokenMinter(
