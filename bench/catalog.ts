@@ -1,0 +1,214 @@
+/**
+ * Catalog benchmark: our in-memory engine against DuckDB on the same files, same run, same answers.
+ *
+ *   npx tsx --expose-gc bench/catalog.ts [--sizes 100000,1000000] [--reps 200] [--peer-reps 10]
+ *
+ * For each size: generate the catalog, build the index (time, memory per file), load DuckDB, check that both
+ * engines give identical answers on every query, then time a fixed set of realistic clicks.
+ */
+import { parseArgs } from 'node:util';
+import { CatalogIndex } from '../shared/catalog/engine/catalog-index';
+import { toIndexedFile } from '../shared/catalog/engine/indexed-file';
+import { CATALOG_DAUS } from '../shared/catalog/generator/daus';
+import { generateCatalogFiles } from '../shared/catalog/generator/generate';
+import { SeededRandom } from '../shared/catalog/generator/random';
+import { catalogQuerySchema, selectionSchema, type CatalogQuery } from '../shared/catalog/model';
+import { DuckDbPeer, type PeerClick } from './catalog-duckdb';
+
+const { values: args } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '100000,1000000' },
+    reps: { type: 'string', default: '200' },
+    'peer-reps': { type: 'string', default: '10' },
+  },
+});
+const sizes = args.sizes.split(',').map(Number);
+const reps = Number(args.reps);
+const peerReps = Number(args['peer-reps']);
+
+const FOUR = {
+  sequencingType: ['WGS', 'WES'],
+  sampleType: ['Diagnosis', 'Relapse'],
+  fileType: ['BAM'],
+  tissueType: ['Paired Tumor-Normal'],
+};
+const CLICKS: [string, Record<string, unknown>][] = [
+  ['empty filter, diagnosis', { tab: 'diagnosis' }],
+  ['empty filter, publication', { tab: 'publication' }],
+  ['empty filter, study', { tab: 'study' }],
+  ['empty filter, sample', { tab: 'sample' }],
+  ['WGS, diagnosis', { tab: 'diagnosis', filters: { sequencingType: ['WGS'] } }],
+  ['Relapse, study', { tab: 'study', filters: { sampleType: ['Relapse'] } }],
+  ['BAM, publication', { tab: 'publication', filters: { fileType: ['BAM'] } }],
+  ['Paired T-N, sample', { tab: 'sample', filters: { tissueType: ['Paired Tumor-Normal'] } }],
+  [
+    'RNA-Seq+Feature Counts, diagnosis',
+    { tab: 'diagnosis', filters: { sequencingType: ['RNA-Seq'], fileType: ['Feature Counts'] } },
+  ],
+  ['4 categories, diagnosis', { tab: 'diagnosis', filters: FOUR }],
+  ['4 categories, publication', { tab: 'publication', filters: FOUR }],
+  ['4 categories, study', { tab: 'study', filters: FOUR }],
+  ['4 categories, sample', { tab: 'sample', filters: FOUR }],
+];
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))]!;
+}
+
+async function time(run: () => unknown, count: number): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const start = process.hrtime.bigint();
+    await run();
+    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return samples.sort((a, b) => a - b);
+}
+
+function memoryNow(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  const usage = process.memoryUsage();
+  return usage.heapUsed + usage.arrayBuffers;
+}
+
+function same(label: string, ours: unknown, peer: unknown): void {
+  const a = JSON.stringify(ours);
+  const b = JSON.stringify(peer);
+  if (a !== b)
+    throw new Error(`Answers differ for ${label}:\n ours: ${a.slice(0, 800)}\n peer: ${b.slice(0, 800)}`);
+}
+
+function comparable(answer: PeerClick): PeerClick {
+  return {
+    rows: answer.rows,
+    totalRows: answer.totalRows,
+    facets: answer.facets,
+    summary: {
+      files: answer.summary.files,
+      samples: answer.summary.samples,
+      subjects: answer.summary.subjects,
+      bytes: answer.summary.bytes,
+      daus: answer.summary.daus.map(({ id, files }) => ({ id, files })),
+    },
+  };
+}
+
+async function benchmark(size: number): Promise<void> {
+  console.log(`\n=== ${size.toLocaleString('en-US')} files ===`);
+  const before = memoryNow();
+  let started = performance.now();
+  const files = (function* () {
+    for (const file of generateCatalogFiles({ files: size })) yield toIndexedFile(file);
+  })();
+  const index = CatalogIndex.build(files, CATALOG_DAUS);
+  const buildMs = performance.now() - started;
+  const bytesPerFile = (memoryNow() - before) / index.fileCount;
+  console.log(
+    `generate + build index: ${(buildMs / 1000).toFixed(1)} s for ${index.fileCount} files; ` +
+      `index memory ${bytesPerFile.toFixed(0)} B/file (${((bytesPerFile * index.fileCount) / 2 ** 20).toFixed(0)} MiB)`,
+  );
+  started = performance.now();
+  const rebuilt = CatalogIndex.build(index.files(), CATALOG_DAUS);
+  console.log(
+    `rebuild from the index's own files (what a change-feed update costs): ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+  if (rebuilt.version !== index.version) throw new Error('Rebuilt index has another version');
+
+  started = performance.now();
+  const peer = await DuckDbPeer.load(index);
+  console.log(`DuckDB load: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
+  const held = new Set<string>(['PCGP']);
+  const queries: [string, CatalogQuery][] = CLICKS.map(([label, input]) => [
+    label,
+    catalogQuerySchema.parse({ filters: {}, ...input }),
+  ]);
+  const random = new SeededRandom(size);
+  const sampleNames = new Set<string>();
+  while (sampleNames.size < 500) sampleNames.add(index.file(random.integer(index.fileCount)).sampleName);
+  const selection = selectionSchema.parse({ sampleNames: [...sampleNames] });
+
+  // Identical answers first.
+  for (const [label, query] of queries) {
+    const ours = index.click(query, held);
+    same(label, comparable({ ...ours, summary: ours.summary }), comparable(await peer.click(query)));
+  }
+  const ourSelection = index.resolveSelection(selection, held);
+  const peerSelection = await peer.selectSamples(selection.sampleNames);
+  same('selection of 500 samples', [...ourSelection.files], peerSelection.files);
+  same(
+    'selection summary',
+    comparable({
+      rows: [],
+      totalRows: 0,
+      facets: {} as PeerClick['facets'],
+      summary: ourSelection.answer.summary,
+    }).summary,
+    peerSelection.summary,
+  );
+  console.log(`identical answers on all ${queries.length + 1} queries`);
+
+  const table: string[][] = [['query', 'ours p50', 'ours p99', 'duckdb p50', 'duckdb p99', 'ratio p50']];
+  const allOurs: number[] = [];
+  const allPeer: number[] = [];
+  const measure = async (label: string, ours: () => unknown, theirs: () => Promise<unknown>) => {
+    await time(ours, Math.min(20, reps));
+    const oursMs = await time(ours, reps);
+    await theirs();
+    const peerMs = await time(theirs, peerReps);
+    allOurs.push(...oursMs);
+    allPeer.push(...peerMs);
+    const p50 = percentile(oursMs, 0.5);
+    const peerP50 = percentile(peerMs, 0.5);
+    table.push([
+      label,
+      p50.toFixed(3),
+      percentile(oursMs, 0.99).toFixed(3),
+      peerP50.toFixed(1),
+      percentile(peerMs, 0.99).toFixed(1),
+      `${(peerP50 / p50).toFixed(0)}×`,
+    ]);
+  };
+  for (const [label, query] of queries) {
+    await measure(
+      label,
+      () => index.click(query, held),
+      () => peer.click(query),
+    );
+  }
+  await measure(
+    'selection of 500 samples',
+    () => index.resolveSelection(selection, held),
+    () => peer.selectSamples(selection.sampleNames),
+  );
+  allOurs.sort((a, b) => a - b);
+  allPeer.sort((a, b) => a - b);
+  const overall = percentile(allOurs, 0.5);
+  table.push([
+    'ALL QUERIES',
+    overall.toFixed(3),
+    percentile(allOurs, 0.99).toFixed(3),
+    percentile(allPeer, 0.5).toFixed(1),
+    percentile(allPeer, 0.99).toFixed(1),
+    `${(percentile(allPeer, 0.5) / overall).toFixed(0)}×`,
+  ]);
+  const widths = table[0]!.map((_, column) => Math.max(...table.map((row) => row[column]!.length)));
+  for (const row of table)
+    console.log(
+      row
+        .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+        .join('  '),
+    );
+  console.log('(milliseconds; ratio = DuckDB p50 / ours p50)');
+  peer.close();
+}
+
+async function main(): Promise<void> {
+  console.log(`node ${process.version}, ${reps} reps ours / ${peerReps} reps DuckDB per query`);
+  for (const size of sizes) await benchmark(size);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
