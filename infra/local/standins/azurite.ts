@@ -1,0 +1,161 @@
+/**
+ * Azure Storage stand-in: Azurite's Blob, Queue and Table servers, started in this process through their
+ * server classes (Azurite's package entry needs VS Code).
+ *
+ * Persistence: with a state folder, Azurite keeps blob and queue contents as files and its metadata in
+ * LokiJS databases that it saves every 5 seconds and on close. A clean shutdown (Ctrl-C, `close()`) loses
+ * nothing; a crash (SIGKILL) can lose the metadata of the last ~5 seconds of changes.
+ * Without a state folder everything lives in memory, isolated per instance (its own extent store).
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import BlobConfiguration from 'azurite/dist/src/blob/BlobConfiguration';
+import BlobServer from 'azurite/dist/src/blob/BlobServer';
+import type ServerBase from 'azurite/dist/src/common/ServerBase';
+import {
+  DEFAULT_EXTENT_MEMORY_LIMIT,
+  MemoryExtentChunkStore,
+} from 'azurite/dist/src/common/persistence/MemoryExtentStore';
+import QueueConfiguration from 'azurite/dist/src/queue/QueueConfiguration';
+import QueueServer from 'azurite/dist/src/queue/QueueServer';
+import TableConfiguration from 'azurite/dist/src/table/TableConfiguration';
+import TableServer from 'azurite/dist/src/table/TableServer';
+
+/** Azurite's (and the Storage emulator's) well-known development account. Public, local only. */
+export const storageEmulatorAccount = {
+  name: 'devstoreaccount1',
+  key: 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==',
+} as const;
+
+export interface AzuriteOptions {
+  /** Ports on 127.0.0.1; 0 picks a free one. */
+  readonly ports: { readonly blob: number; readonly queue: number; readonly table: number };
+  /** Folder for Azurite's files; undefined keeps everything in memory. */
+  readonly stateDir?: string;
+}
+
+export interface Azurite {
+  /** Service endpoints including the account, e.g. `http://127.0.0.1:10000/devstoreaccount1`. */
+  readonly blobEndpoint: string;
+  readonly queueEndpoint: string;
+  readonly tableEndpoint: string;
+  /** Stops the servers; Azurite saves its metadata on close. In memory mode the data is discarded. */
+  close(): Promise<void>;
+}
+
+const host = '127.0.0.1';
+// Newer SDKs send API versions newer than Azurite knows; loose mode ignores headers Azurite does not support.
+const loose = true;
+const skipApiVersionCheck = true;
+
+export async function startAzurite(options: AzuriteOptions): Promise<Azurite> {
+  if (options.stateDir !== undefined) await fs.mkdir(options.stateDir, { recursive: true });
+  const servers = createServers(options);
+  const started: ServerBase[] = [];
+  try {
+    for (const server of [servers.blob, servers.queue, servers.table]) {
+      await server.start();
+      started.push(server);
+    }
+  } catch (error) {
+    await Promise.allSettled(started.map((server) => server.close()));
+    throw error;
+  }
+  const endpoint = (server: ServerBase): string =>
+    `${server.getHttpServerAddress()}/${storageEmulatorAccount.name}`;
+  const inMemory = options.stateDir === undefined;
+  let closing: Promise<void> | undefined;
+  return {
+    blobEndpoint: endpoint(servers.blob),
+    queueEndpoint: endpoint(servers.queue),
+    tableEndpoint: endpoint(servers.table),
+    close: () =>
+      (closing ??= (async () => {
+        await Promise.all(started.map((server) => server.close()));
+        // Release the memory of in-memory stores; on disk, the data is what we keep.
+        if (inMemory) await Promise.all(started.map((server) => server.clean()));
+      })()),
+  };
+}
+
+function createServers(options: AzuriteOptions): { blob: ServerBase; queue: ServerBase; table: ServerBase } {
+  const dir = options.stateDir;
+  const file = (name: string): string | undefined => (dir === undefined ? undefined : path.join(dir, name));
+  const extents = (
+    name: string,
+  ): { locationId: string; locationPath: string; maxConcurrency: number }[] | undefined =>
+    dir === undefined
+      ? undefined
+      : [{ locationId: 'Default', locationPath: path.join(dir, name), maxConcurrency: 10 }];
+  const inMemory = dir === undefined;
+  // Each in-memory server gets its own chunk store; Azurite's default one is shared by the whole process.
+  const memoryStore = (): MemoryExtentChunkStore | undefined =>
+    inMemory ? new MemoryExtentChunkStore(DEFAULT_EXTENT_MEMORY_LIMIT) : undefined;
+  const noTls = ['', '', ''] as const; // cert, key, password
+  const oauth = undefined;
+  const disableProductStyleUrl = false;
+
+  // Positional constructor arguments, as in azurite 3.35 (dist/src/*/…Configuration.js).
+  const blob = new BlobServer(
+    new BlobConfiguration(
+      host,
+      options.ports.blob,
+      undefined, // keep-alive timeout: default
+      file('__azurite_db_blob__.json'),
+      file('__azurite_db_blob_extent__.json'),
+      extents('__blobstorage__'),
+      false, // access log
+      undefined,
+      false, // debug log
+      undefined,
+      loose,
+      skipApiVersionCheck,
+      ...noTls,
+      oauth,
+      disableProductStyleUrl,
+      inMemory,
+      memoryStore(),
+    ),
+  );
+  const queue = new QueueServer(
+    new QueueConfiguration(
+      host,
+      options.ports.queue,
+      undefined,
+      file('__azurite_db_queue__.json'),
+      file('__azurite_db_queue_extent__.json'),
+      extents('__queuestorage__'),
+      false,
+      undefined,
+      false,
+      undefined,
+      loose,
+      skipApiVersionCheck,
+      ...noTls,
+      oauth,
+      disableProductStyleUrl,
+      inMemory,
+      memoryStore(),
+    ),
+  );
+  // The table configuration orders its log flags differently and has no extent store.
+  const table = new TableServer(
+    new TableConfiguration(
+      host,
+      options.ports.table,
+      undefined,
+      file('__azurite_db_table__.json'),
+      false, // debug log
+      false, // access log
+      undefined,
+      undefined,
+      loose,
+      skipApiVersionCheck,
+      ...noTls,
+      oauth,
+      disableProductStyleUrl,
+      inMemory,
+    ),
+  );
+  return { blob, queue, table };
+}

@@ -1,0 +1,98 @@
+/**
+ * The change feed (latest-version mode) of a container, which `@zeit/cosmosdb-server` only fakes (it
+ * answers every incremental read with all documents, then 304 forever).
+ *
+ * Semantics follow Cosmos DB: each changed item appears once, in its latest version, ordered by its
+ * change sequence number (`_lsn`); deletes do not appear; the response ETag is the continuation, sent
+ * back as `If-None-Match`; `If-None-Match: *` starts from now; `If-Modified-Since` starts from a time;
+ * 304 when nothing changed. The stand-in has one partition key range, so feed ranges are ignored, but a
+ * partition key header narrows the feed to that partition.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type Collection from '@zeit/cosmosdb-server/lib/account/collection';
+import type ItemObject from '@zeit/cosmosdb-server/lib/account/item-object';
+import type { ChangeLog } from './cosmos-state';
+
+/** Whether the request is an incremental (change feed) read of a container's documents. */
+export function isChangeFeedRequest(req: IncomingMessage, pathname: string): boolean {
+  return (
+    req.method === 'GET' &&
+    req.headers['a-im'] !== undefined &&
+    /^\/dbs\/[^/]+\/colls\/[^/]+\/docs\/?$/.test(pathname)
+  );
+}
+
+const defaultPageSize = 100;
+
+export function readChangeFeed(
+  req: IncomingMessage,
+  res: ServerResponse,
+  collection: Collection,
+  log: ChangeLog,
+): Record<string, unknown> {
+  const since = startingLsn(req, log);
+  const partition = partitionFilter(req);
+  const requestedPageSize = Number(req.headers['x-ms-max-item-count'] ?? defaultPageSize);
+  const pageSize = requestedPageSize > 0 ? requestedPageSize : Number.POSITIVE_INFINITY;
+  const notBefore = since === undefined ? modifiedSince(req) : undefined;
+
+  const changed: { lsn: number; data: ItemObject }[] = [];
+  for (const item of collection.documents._data.values()) {
+    const data = item.read();
+    const lsn = log.lsnByRid.get(data._rid) ?? 0;
+    if (lsn <= (since ?? 0)) continue;
+    if (notBefore !== undefined && (data._ts ?? 0) * 1000 < notBefore) continue;
+    if (partition !== undefined && !samePartition(collection.documents._getPartition(data), partition))
+      continue;
+    changed.push({ lsn, data });
+  }
+  changed.sort((a, b) => a.lsn - b.lsn);
+  const page = changed.slice(0, Math.min(pageSize, changed.length));
+
+  if (page.length === 0) {
+    res.statusCode = 304;
+    // Where the next read continues: "now" for a start-from-now read, otherwise unchanged.
+    res.setHeader('etag', `"${since ?? log.lastLsn}"`);
+    return {};
+  }
+  const continuation = page[page.length - 1]!.lsn;
+  res.statusCode = 200;
+  res.setHeader('etag', `"${continuation}"`);
+  res.setHeader('x-ms-item-count', String(page.length));
+  return {
+    _rid: collection.read()._rid,
+    Documents: page.map(({ lsn, data }) => ({ ...data, _lsn: lsn })),
+    _count: page.length,
+  };
+}
+
+/** The LSN after which changes are wanted; undefined for "from the beginning". */
+function startingLsn(req: IncomingMessage, log: ChangeLog): number | undefined {
+  const ifNoneMatch = req.headers['if-none-match'];
+  if (ifNoneMatch === undefined) return undefined;
+  if (ifNoneMatch.trim() === '*') return log.lastLsn;
+  const lsn = Number(ifNoneMatch.replace(/"/g, ''));
+  return Number.isFinite(lsn) ? lsn : undefined;
+}
+
+function modifiedSince(req: IncomingMessage): number | undefined {
+  const header = req.headers['if-modified-since'];
+  if (header === undefined) return undefined;
+  const time = Date.parse(header);
+  return Number.isNaN(time) ? undefined : time;
+}
+
+function partitionFilter(req: IncomingMessage): unknown {
+  const header = req.headers['x-ms-documentdb-partitionkey'];
+  if (typeof header !== 'string') return undefined;
+  try {
+    const value: unknown = JSON.parse(header);
+    return Array.isArray(value) ? value[0] : value;
+  } catch {
+    return undefined;
+  }
+}
+
+function samePartition(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}

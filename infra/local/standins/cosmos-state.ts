@@ -1,0 +1,282 @@
+/**
+ * The `@zeit/cosmosdb-server` account of one Cosmos DB stand-in, instrumented so that every mutation
+ *
+ * - is reported as a record (for the journal) in the order it is applied, and
+ * - advances the container's change-feed sequence (LSN), which the server lacks.
+ *
+ * Records carry the stored resource exactly as the server keeps it (`_rid`, `_etag`, `_ts`), so replaying
+ * them restores the same ETags: a client holding an ETag from before a restart still gets its 412 or its
+ * match.
+ */
+import Account from '@zeit/cosmosdb-server/lib/account';
+import type Collection from '@zeit/cosmosdb-server/lib/account/collection';
+import type Database from '@zeit/cosmosdb-server/lib/account/database';
+import type ItemObject from '@zeit/cosmosdb-server/lib/account/item-object';
+import type Items from '@zeit/cosmosdb-server/lib/account/items';
+import { z } from 'zod';
+
+type AnyItems = Items<never, never>;
+
+const resource = z.looseObject({ id: z.string(), _rid: z.string(), _self: z.string() });
+
+/** One persisted mutation (journal) or one resource of the state (snapshot). */
+export const stateRecordSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('database'), ridCount: z.number(), data: resource }),
+  z.object({
+    kind: z.literal('container'),
+    database: z.string(),
+    ridCount: z.number(),
+    /** Highest change-feed sequence number handed out (snapshots only). */
+    lastLsn: z.number().optional(),
+    data: resource,
+  }),
+  z.object({
+    kind: z.literal('item'),
+    database: z.string(),
+    container: z.string(),
+    ridCount: z.number(),
+    lsn: z.number(),
+    data: resource,
+  }),
+  z.object({
+    kind: z.literal('udf'),
+    database: z.string(),
+    container: z.string(),
+    ridCount: z.number(),
+    data: resource,
+  }),
+  z.object({
+    kind: z.literal('delete'),
+    of: z.enum(['database', 'container', 'item', 'udf']),
+    database: z.string().optional(),
+    container: z.string().optional(),
+    rid: z.string(),
+  }),
+]);
+export type StateRecord = z.infer<typeof stateRecordSchema>;
+
+/** The change-feed bookkeeping of one container: each live item's latest LSN. */
+export interface ChangeLog {
+  lastLsn: number;
+  readonly lsnByRid: Map<string, number>;
+}
+
+export class CosmosState {
+  readonly account: Account;
+  private readonly changeLogs = new WeakMap<object, ChangeLog>();
+  private recording = true;
+
+  /** `onRecord` receives each mutation as it is applied (not during `apply`). */
+  constructor(private readonly onRecord: (record: StateRecord) => void = () => undefined) {
+    // Host and port only feed the account document, which the server answers with the real endpoint.
+    this.account = new Account('127.0.0.1', 0);
+    this.instrumentDatabases();
+  }
+
+  /** The change-feed bookkeeping of a container's items. */
+  changeLog(collection: Collection): ChangeLog {
+    return this.changeLogOf(collection.documents as unknown as AnyItems);
+  }
+
+  /** Restores one persisted record (snapshot or journal replay) without reporting it again. */
+  apply(raw: unknown): void {
+    const record = stateRecordSchema.parse(raw);
+    this.recording = false;
+    try {
+      this.applyRecord(record);
+    } finally {
+      this.recording = true;
+    }
+  }
+
+  /** The whole state as records, captured synchronously (the stored objects are never mutated in place). */
+  capture(): StateRecord[] {
+    const records: StateRecord[] = [];
+    const databases = this.account.databases as unknown as AnyItems;
+    for (const database of databases._data.values() as Iterable<Database>) {
+      const db = database.read();
+      records.push({ kind: 'database', ridCount: databases._ridCount, data: db });
+      const collections = database.collections as unknown as AnyItems;
+      for (const collection of collections._data.values() as Iterable<Collection>) {
+        const coll = collection.read();
+        const documents = collection.documents as unknown as AnyItems;
+        const log = this.changeLogOf(documents);
+        records.push({
+          kind: 'container',
+          database: db.id,
+          ridCount: collections._ridCount,
+          lastLsn: log.lastLsn,
+          data: coll,
+        });
+        const where = { database: db.id, container: coll.id };
+        const items = [...(documents._data.values() as Iterable<{ read(): ItemObject }>)].map((item) =>
+          item.read(),
+        );
+        // Oldest change first, so a replay hands out LSNs in the original order.
+        items.sort((a, b) => (log.lsnByRid.get(a._rid) ?? 0) - (log.lsnByRid.get(b._rid) ?? 0));
+        for (const data of items) {
+          records.push({
+            kind: 'item',
+            ...where,
+            ridCount: documents._ridCount,
+            lsn: log.lsnByRid.get(data._rid) ?? 0,
+            data,
+          });
+        }
+        const udfs = collection.userDefinedFunctions as unknown as AnyItems;
+        for (const udf of udfs._data.values() as Iterable<{ read(): ItemObject }>) {
+          records.push({ kind: 'udf', ...where, ridCount: udfs._ridCount, data: udf.read() });
+        }
+      }
+    }
+    return records;
+  }
+
+  private changeLogOf(documents: AnyItems): ChangeLog {
+    let log = this.changeLogs.get(documents);
+    if (log === undefined) {
+      log = { lastLsn: 0, lsnByRid: new Map() };
+      this.changeLogs.set(documents, log);
+    }
+    return log;
+  }
+
+  private applyRecord(record: StateRecord): void {
+    const restore = (items: AnyItems, ridCount: number, data: ItemObject): void => {
+      items._ridCount = Math.max(items._ridCount, ridCount);
+      items._set(data);
+    };
+    switch (record.kind) {
+      case 'database':
+        restore(this.account.databases as unknown as AnyItems, record.ridCount, record.data);
+        return;
+      case 'container': {
+        const collections = this.existingDatabase(record.database).collections as unknown as AnyItems;
+        restore(collections, record.ridCount, record.data);
+        const collection = this.existingCollection(record.database, record.data.id);
+        if (record.lastLsn !== undefined) this.changeLog(collection).lastLsn = record.lastLsn;
+        return;
+      }
+      case 'item': {
+        const collection = this.existingCollection(record.database, record.container);
+        restore(collection.documents as unknown as AnyItems, record.ridCount, record.data);
+        const log = this.changeLog(collection);
+        log.lsnByRid.set(record.data._rid, record.lsn);
+        log.lastLsn = Math.max(log.lastLsn, record.lsn);
+        return;
+      }
+      case 'udf': {
+        // Through upsert, which also compiles the function; the UDF gets a new ETag.
+        const collection = this.existingCollection(record.database, record.container);
+        collection.userDefinedFunctions.upsert({ id: record.data.id, body: String(record.data.body) });
+        return;
+      }
+      case 'delete':
+        this.itemsOf(record).delete(record.rid, undefined);
+    }
+  }
+
+  private itemsOf(record: Extract<StateRecord, { kind: 'delete' }>): AnyItems {
+    const databaseId = record.database ?? '';
+    const containerId = record.container ?? '';
+    switch (record.of) {
+      case 'database':
+        return this.account.databases as unknown as AnyItems;
+      case 'container':
+        return this.existingDatabase(databaseId).collections as unknown as AnyItems;
+      case 'item':
+        return this.existingCollection(databaseId, containerId).documents as unknown as AnyItems;
+      case 'udf':
+        return this.existingCollection(databaseId, containerId).userDefinedFunctions as unknown as AnyItems;
+    }
+  }
+
+  private existingDatabase(id: string): Database {
+    const database = this.account.database(id);
+    if (!database.read()) throw new Error(`persisted state refers to a missing database ${id}`);
+    return database;
+  }
+
+  private existingCollection(databaseId: string, id: string): Collection {
+    const collection = this.existingDatabase(databaseId).collection(id);
+    if (!collection.read())
+      throw new Error(`persisted state refers to a missing container ${databaseId}/${id}`);
+    return collection;
+  }
+
+  // --- instrumentation: wraps the mutating methods of each Items instance as the server creates them ---
+
+  private instrumentDatabases(): void {
+    const databases = this.account.databases as unknown as AnyItems;
+    this.instrument(databases, {
+      put: (data, ridCount) => ({ kind: 'database', ridCount, data }),
+      remove: (rid) => ({ kind: 'delete', of: 'database', rid }),
+      created: (database: Database, data) => this.instrumentCollections(database, data.id),
+    });
+  }
+
+  private instrumentCollections(database: Database, databaseId: string): void {
+    this.instrument(database.collections as unknown as AnyItems, {
+      put: (data, ridCount) => ({ kind: 'container', database: databaseId, ridCount, data }),
+      remove: (rid) => ({ kind: 'delete', of: 'container', database: databaseId, rid }),
+      created: (collection: Collection, data) => this.instrumentContents(collection, databaseId, data.id),
+    });
+  }
+
+  private instrumentContents(collection: Collection, databaseId: string, containerId: string): void {
+    const where = { database: databaseId, container: containerId };
+    const documents = collection.documents as unknown as AnyItems;
+    const log = this.changeLogOf(documents);
+    this.instrument(documents, {
+      put: (data, ridCount) => {
+        if (!this.recording) return undefined; // apply() sets the persisted LSN itself
+        log.lastLsn += 1;
+        log.lsnByRid.set(data._rid, log.lastLsn);
+        return { kind: 'item', ...where, ridCount, lsn: log.lastLsn, data };
+      },
+      remove: (rid) => {
+        log.lsnByRid.delete(rid);
+        return { kind: 'delete', of: 'item', ...where, rid };
+      },
+    });
+    this.instrument(collection.userDefinedFunctions as unknown as AnyItems, {
+      put: (data, ridCount) => ({ kind: 'udf', ...where, ridCount, data }),
+      remove: (rid) => ({ kind: 'delete', of: 'udf', ...where, rid }),
+    });
+  }
+
+  private instrument<Child>(
+    items: AnyItems,
+    hooks: {
+      put: (data: ItemObject, ridCount: number) => StateRecord | undefined;
+      remove: (rid: string) => StateRecord;
+      created?: (child: Child, data: ItemObject) => void;
+    },
+  ): void {
+    const originalSet = items._set.bind(items);
+    const originalDelete = items.delete.bind(items);
+    const originalNewItem = items._newItem.bind(items);
+    items._set = (data: ItemObject): ItemObject => {
+      const stored = originalSet(data);
+      const record = hooks.put(stored, items._ridCount);
+      if (this.recording && record !== undefined) this.onRecord(record);
+      return stored;
+    };
+    items.delete = (idOrRid, partition): void => {
+      const existing = (items._item('/id', idOrRid, partition) as { read(): ItemObject | undefined }).read();
+      originalDelete(idOrRid, partition);
+      if (!existing) return;
+      const record = hooks.remove(existing._rid);
+      if (this.recording) this.onRecord(record);
+    };
+    if (hooks.created !== undefined) {
+      const created = hooks.created;
+      // The server creates a child object for every lookup, hits and misses alike; only real ones matter.
+      items._newItem = (data?: ItemObject) => {
+        const child = originalNewItem(data);
+        if (data) created(child as Child, data);
+        return child;
+      };
+    }
+  }
+}

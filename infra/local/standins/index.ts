@@ -1,0 +1,145 @@
+/**
+ * The embedded stand-ins for Azure services that `npm start` and the tests run in-process: Cosmos DB
+ * (HTTPS, with the local CA) and Azure Storage (Azurite: blob, queue, table). All listen on 127.0.0.1
+ * only. Their keys are the public emulator keys, so settings written for the real emulators (`func start`
+ * with Azurite and the Cosmos DB emulator) work unchanged.
+ */
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startAzurite, storageEmulatorAccount, type Azurite } from './azurite';
+import { startCosmosStandIn, type CosmosStandIn } from './cosmos';
+import { ensureLocalCertificates } from './tls';
+
+export interface StandInOptions {
+  /** Persistent state root (e.g. '.data'); undefined = in memory (tests), CA in a temp dir. */
+  dataDir?: string;
+  /** Wipe persisted stand-in state first (the CA is kept, so trust configured for it stays valid). */
+  fresh?: boolean;
+  /** Defaults 8081/10000/10001/10002; 0 = a free port. */
+  ports?: { cosmos?: number; blob?: number; queue?: number; table?: number };
+  log?: (line: string) => void;
+}
+
+export interface StandIns {
+  readonly cosmosEndpoint: string;
+  readonly cosmosKey: string;
+  readonly blobEndpoint: string;
+  readonly queueEndpoint: string;
+  readonly tableEndpoint: string;
+  readonly caCertPath: string;
+  /** Settings (names from shared/config/settings.ts + AzureWebJobsStorage) pointing the app at these stand-ins. */
+  readonly env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export const defaultStandInPorts = { cosmos: 8081, blob: 10000, queue: 10001, table: 10002 } as const;
+
+export async function startStandIns(options: StandInOptions): Promise<StandIns> {
+  const log = options.log ?? (() => undefined);
+  const ports = { ...defaultStandInPorts, ...options.ports };
+  const dataDir = options.dataDir === undefined ? undefined : path.resolve(options.dataDir);
+  const tlsDir =
+    dataDir === undefined
+      ? await fs.mkdtemp(path.join(os.tmpdir(), 'standins-tls-'))
+      : path.join(dataDir, 'tls');
+  const cleanups: (() => Promise<void>)[] = [];
+  if (dataDir === undefined) cleanups.push(() => fs.rm(tlsDir, { recursive: true, force: true }));
+  const closeAll = async (): Promise<void> => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  };
+
+  try {
+    const certificates = await ensureLocalCertificates(tlsDir);
+    const azuriteDir = dataDir === undefined ? undefined : path.join(dataDir, 'azurite');
+    if (options.fresh === true && azuriteDir !== undefined)
+      await fs.rm(azuriteDir, { recursive: true, force: true });
+
+    const [cosmosStart, azuriteStart] = await Promise.allSettled([
+      timed(() =>
+        startCosmosStandIn({
+          port: ports.cosmos,
+          tls: { cert: certificates.serverCertPem, key: certificates.serverKeyPem },
+          stateDir: dataDir === undefined ? undefined : path.join(dataDir, 'cosmos'),
+          fresh: options.fresh,
+          log,
+        }),
+      ),
+      timed(() => startAzurite({ ports, stateDir: azuriteDir })),
+    ]);
+    // Whichever started is closed if the other failed (e.g. its port is in use).
+    if (cosmosStart.status === 'fulfilled') cleanups.push(() => cosmosStart.value.value.close());
+    if (azuriteStart.status === 'fulfilled') cleanups.push(() => azuriteStart.value.value.close());
+    if (cosmosStart.status === 'rejected') throw cosmosStart.reason;
+    if (azuriteStart.status === 'rejected') throw azuriteStart.reason;
+    const cosmos = cosmosStart.value;
+    const azurite = azuriteStart.value;
+    describe(cosmos, azurite, dataDir, log);
+
+    const standIns = endpointsOf(cosmos.value, azurite.value, certificates.caCertPath);
+    return { ...standIns, env: settingsFor(standIns), close: closeAll };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+type Endpoints = Omit<StandIns, 'env' | 'close'>;
+
+function endpointsOf(cosmos: CosmosStandIn, azurite: Azurite, caCertPath: string): Endpoints {
+  return {
+    cosmosEndpoint: cosmos.endpoint,
+    cosmosKey: cosmos.key,
+    blobEndpoint: azurite.blobEndpoint,
+    queueEndpoint: azurite.queueEndpoint,
+    tableEndpoint: azurite.tableEndpoint,
+    caCertPath,
+  };
+}
+
+/** App settings pointing at the stand-ins, with the names the app reads locally and in Azure. */
+function settingsFor(endpoints: Endpoints): Record<string, string> {
+  const { name, key } = storageEmulatorAccount;
+  return {
+    CosmosDb__accountEndpoint: endpoints.cosmosEndpoint,
+    CosmosDb__accountKey: endpoints.cosmosKey,
+    DataStorage__blobServiceUri: endpoints.blobEndpoint,
+    DataStorage__accountName: name,
+    DataStorage__accountKey: key,
+    LOCAL_CA_CERT_PATH: endpoints.caCertPath,
+    AzureWebJobsStorage: [
+      'DefaultEndpointsProtocol=http',
+      `AccountName=${name}`,
+      `AccountKey=${key}`,
+      `BlobEndpoint=${endpoints.blobEndpoint}`,
+      `QueueEndpoint=${endpoints.queueEndpoint}`,
+      `TableEndpoint=${endpoints.tableEndpoint}`,
+    ].join(';'),
+  };
+}
+
+function describe(
+  cosmos: Timed<CosmosStandIn>,
+  azurite: Timed<Azurite>,
+  dataDir: string | undefined,
+  log: (line: string) => void,
+): void {
+  const where = dataDir === undefined ? 'in memory' : `state in ${dataDir}`;
+  const restored =
+    cosmos.value.restoredRecords > 0 ? `, ${cosmos.value.restoredRecords} records restored` : '';
+  log(`Cosmos DB stand-in  ${cosmos.value.endpoint}  (${where}${restored}, ready in ${cosmos.ms} ms)`);
+  log(`Azurite blob        ${azurite.value.blobEndpoint}  (${where}, ready in ${azurite.ms} ms)`);
+  log(`Azurite queue       ${azurite.value.queueEndpoint}`);
+  log(`Azurite table       ${azurite.value.tableEndpoint}`);
+}
+
+interface Timed<T> {
+  readonly value: T;
+  readonly ms: number;
+}
+
+async function timed<T>(start: () => Promise<T>): Promise<Timed<T>> {
+  const began = Date.now();
+  const value = await start();
+  return { value, ms: Date.now() - began };
+}
