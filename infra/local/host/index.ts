@@ -214,6 +214,8 @@ async function start(
       timers.stop();
       void stopIntake();
       await invoker.drain();
+      // Keep-alive connections of the requests just finished are idle now; without this close() waits them out.
+      server.closeIdleConnections();
       await invoker.runHooks('appTerminate', invoker.appHookContext());
       await cleanUp();
       logger.write('info', 'Host stopped');

@@ -116,22 +116,23 @@ export class TimerScheduler {
   }
 
   private fire(timer: ScheduledTimer, due: number): void {
+    // The payload is fixed when the timer fires, even if an earlier occurrence is still running.
+    const firedAt = this.clock.now();
+    const data = timerPayload({
+      last: timer.last,
+      next: timer.schedule.next(due),
+      now: firedAt,
+      isPastDue: firedAt - due > pastDueThresholdMs,
+    });
+    timer.last = due;
     timer.running = timer.running.then(async () => {
       if (this.stopped) return;
-      const now = this.clock.now();
-      const data = timerPayload({
-        last: timer.last,
-        next: timer.schedule.next(due),
-        now,
-        isPastDue: now - due > pastDueThresholdMs,
-      });
-      timer.last = due;
       await this.invoker.invoke(
         timer.fn.name,
         [{ name: timer.fn.trigger.name, data }],
         {},
         {
-          reason: `Timer fired at ${new Date(now).toISOString()}`,
+          reason: `Timer fired at ${new Date(firedAt).toISOString()}`,
         },
       );
     });
