@@ -15,7 +15,9 @@ export interface ClientBindingOptions {
 }
 
 export function managementUrls(options: ClientBindingOptions, instanceId: string): Record<string, string> {
-  const base = `${options.baseUrl}${managementPathPrefix}instances/${instanceId}`;
+  // Encoded so that ids with spaces or non-ASCII characters still make valid URLs and Location headers.
+  const encodedId = instanceId === instanceIdPlaceholder ? instanceId : encodeURIComponent(instanceId);
+  const base = `${options.baseUrl}${managementPathPrefix}instances/${encodedId}`;
   const common = `taskHub=${encodeURIComponent(options.taskHub)}&connection=Storage&code=${encodeURIComponent(options.masterKey)}`;
   return {
     id: instanceId,

@@ -365,8 +365,10 @@ export class DurableEngine {
     if (retry.phase === 'attempt') {
       if (!isFailureEvent(event)) return;
       const timerId = episode.meta.nextId++;
-      const fireAt =
-        episode.now + retryDelayMs(retry.options, retry.attempt, episode.now - retry.firstAttemptAt);
+      // DTFx decides at the failure whether another attempt may start; once past the timeout none will.
+      const timedOut =
+        retry.timedOut === true || retryTimedOut(retry.options, episode.now - retry.firstAttemptAt);
+      const fireAt = episode.now + (timedOut ? 0 : retryDelayMs(retry.options, retry.attempt));
       episode.events.push(
         historyEvent(
           EventType.TimerCreated,
@@ -376,15 +378,15 @@ export class DurableEngine {
         ),
       );
       episode.addTimer(timerId, fireAt);
-      episode.meta.retries[timerId] = { ...retry, phase: 'timer', lastFailure: failureOf(event) };
+      episode.meta.retries[timerId] = { ...retry, phase: 'timer', lastFailure: failureOf(event), timedOut };
       return;
     }
     if (retry.attempt >= retry.options.maxNumberOfAttempts) return; // The SDK now throws the last failure.
     const attemptId = episode.meta.nextId++;
     const slot = episode.meta.slots[retry.slot]!;
     episode.meta.retries[attemptId] = { ...retry, phase: 'attempt', attempt: retry.attempt + 1 };
-    if (retryTimedOut(retry.options, episode.now - retry.firstAttemptAt)) {
-      // The SDK counts attempts only and waits for each; past the retry timeout none is run again.
+    if (retry.timedOut === true) {
+      // The SDK counts attempts only and waits for each: the remaining ones fail at once with the last failure.
       episode.messageToSelf(
         failureEvent(
           slot.actionType,
@@ -982,9 +984,8 @@ function retryTimedOut(options: RetryOptions, elapsedMs: number): boolean {
   return options.retryTimeoutInMilliseconds !== undefined && elapsedMs >= options.retryTimeoutInMilliseconds;
 }
 
-/** DTFx `RetryInterceptor`: first interval × backoff^(failures−1), capped by the max interval; 0 once timed out. */
-function retryDelayMs(options: RetryOptions, failures: number, elapsedMs: number): number {
-  if (retryTimedOut(options, elapsedMs)) return 0;
+/** DTFx `RetryInterceptor`: first interval × backoff^(failures−1), capped by the max interval. */
+function retryDelayMs(options: RetryOptions, failures: number): number {
   const delay =
     options.firstRetryIntervalInMilliseconds * (options.backoffCoefficient ?? 1) ** (failures - 1);
   return Math.min(delay, options.maxRetryIntervalInMilliseconds ?? Number.POSITIVE_INFINITY);

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { HostContext, HostExtension } from '../host/extension';
 import { durableClientBindingJson, managementPathPrefix, type ClientBindingOptions } from './client-binding';
 import { DurableEngine } from './engine';
+import type { HistoryEvent } from './history';
 import { handleManagementRequest } from './http-api';
 import { ReplaySchema, type ReplaySchemaVersion } from './orchestrator-state';
 import { formatTime } from './status';
@@ -40,6 +41,8 @@ export interface InstanceSummary {
 export interface DurableExtension extends HostExtension {
   /** Every instance in the task hub, oldest first (what `func durable get-instances` shows). */
   listInstances(): InstanceSummary[];
+  /** The instance's raw history as the orchestrator receives it (protocol events), or undefined. */
+  history(instanceId: string): readonly HistoryEvent[] | undefined;
   readonly taskHub: string | undefined;
 }
 
@@ -119,6 +122,10 @@ export function createDurableExtension(options: DurableOptions = {}): DurableExt
       await engine.stop();
       await engine.store.close();
       engine = undefined;
+    },
+
+    history(instanceId) {
+      return engine?.store.instances.get(instanceId)?.history;
     },
 
     listInstances() {

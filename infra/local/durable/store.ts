@@ -45,6 +45,8 @@ export interface RetryState {
   readonly attempt: number;
   readonly firstAttemptAt: number;
   readonly lastFailure?: TaskFailure;
+  /** Set when a failure came after the retry timeout: no further attempt runs. */
+  readonly timedOut?: boolean;
 }
 
 export interface ParentLink {
