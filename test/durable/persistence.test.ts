@@ -1,0 +1,88 @@
+/**
+ * Persistence under `<dataDir>/durable/<taskHub>/`: instances, queued events and timers survive a host
+ * restart; a torn last journal line (a kill mid-append) is dropped; a corrupt journal fails loudly.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../infra/local/clock';
+import { startDurableHost } from './support';
+
+let dataDir: string;
+const hubDir = () => path.join(dataDir, 'durable', 'ConformanceHub');
+
+beforeEach(() => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'durable-persist-'));
+});
+
+afterEach(() => {
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('restart', () => {
+  it('continues instances, delivers queued events and fires timers created before the restart', async () => {
+    const clock = new VirtualClock(Date.parse('2030-06-01T00:00:00Z'));
+    const first = await startDurableHost({ dataDir, clock });
+    const race = await first.start('approval', 24);
+    const waiter = await first.start('waiter', undefined, 'waits-across-restart');
+    const chain = await first.start('helloCities');
+    const collector = await first.start('collectEvents', 2);
+    await first.waitFor(chain, 'Completed');
+    await expect.poll(() => first.durable.history(race)?.some((event) => event.EventType === 10)).toBe(true);
+    await first.waitFor(waiter, 'Running');
+    await first.raise(collector, 'Item', 'one');
+    await first.close();
+
+    const second = await startDurableHost({ dataDir, clock });
+    try {
+      expect(second.durable.listInstances().map((entry) => entry.instanceId)).toEqual(
+        expect.arrayContaining([race, waiter, chain, collector]),
+      );
+      expect((await second.status(chain)).output).toEqual([
+        'Hello Tokyo!',
+        'Hello Seattle!',
+        'Hello London!',
+      ]);
+      await second.raise(waiter, 'Go', 'after restart');
+      await second.raise(collector, 'Item', 'two');
+      expect((await second.waitFor(waiter, 'Completed')).output).toBe('after restart');
+      expect((await second.waitFor(collector, 'Completed')).output).toEqual(['one', 'two']);
+      await clock.advance(24 * 3600_000);
+      expect((await second.waitFor(race, 'Completed')).output).toMatchObject({ approved: false });
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('drops a torn last journal line and refuses a corrupt journal', async () => {
+    const first = await startDurableHost({ dataDir });
+    const id = await first.start('waiter', undefined, 'survivor');
+    await first.waitFor(id, 'Running');
+    await first.raise(id, 'Go', 'kept');
+    await first.waitFor(id, 'Completed');
+    await first.close();
+
+    const journal = path.join(hubDir(), 'journal.ndjson');
+    fs.appendFileSync(journal, '[{"op":"purge","instanceId":"surv');
+    const second = await startDurableHost({ dataDir });
+    expect((await second.status(id)).output).toBe('kept');
+    await second.close();
+
+    fs.appendFileSync(journal, 'not json\n[]\n');
+    await expect(startDurableHost({ dataDir })).rejects.toThrow(/journal .* is corrupt at line 1/);
+  });
+
+  it('keeps the snapshot and journal small: recovery folds the journal into the snapshot', async () => {
+    const first = await startDurableHost({ dataDir });
+    const id = await first.start('fanOutFanIn', 10);
+    await first.waitFor(id, 'Completed');
+    await first.close();
+    expect(fs.statSync(path.join(hubDir(), 'journal.ndjson')).size).toBeGreaterThan(0);
+
+    const second = await startDurableHost({ dataDir });
+    expect(fs.statSync(path.join(hubDir(), 'journal.ndjson')).size).toBe(0);
+    expect((await second.status(id)).output).toBe(110);
+    await second.close();
+  });
+});
