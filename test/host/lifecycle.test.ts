@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import type { HostContext, HostExtension } from '../../infra/local/host';
 import { startFixture } from './fixtures';
@@ -39,6 +39,30 @@ describe('start and shutdown', () => {
     await app.host.close();
   });
 
+  it('forgets a client that disconnects mid-body, so close does not wait for it', async () => {
+    const app = await startFixture('http-routes');
+    const { hostname, port } = new URL(app.host.url);
+    await new Promise<void>((resolve) => {
+      const request = http.request({
+        hostname,
+        port,
+        path: '/api/body/text',
+        method: 'POST',
+        headers: { 'content-length': '1000' },
+      });
+      request.on('error', () => resolve());
+      request.write('only a little', () =>
+        setTimeout(() => {
+          request.destroy();
+          resolve();
+        }, 50),
+      );
+    });
+    const started = Date.now();
+    await app.host.close();
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
   it('fails clearly when main matches no file, and can start another app afterwards', async () => {
     await expect(startFixture('broken-main')).rejects.toThrow(
       'Worker was unable to load entry point "lib/*.js": Found zero files matching the supplied pattern',
@@ -67,6 +91,56 @@ describe('another app folder (--app): glob main, empty route prefix, local.setti
       expect((await app.fetch('/api/ping')).status).toBe(404);
       expect(app.logs).toContain(`        hello: [GET] ${app.host.url}/hello/{name?}`);
       expect(app.logs).toContain(`        root: [GET] ${app.host.url}/`);
+    } finally {
+      await app.host.close();
+    }
+  });
+
+  it('takes the port from Host.LocalHttpPort when no port is given, and listens on loopback only', async () => {
+    // The fixture's LocalHttpPort is 0 (a free port); without it the host would take 7071.
+    const app = await startFixture('alt-app', { port: undefined });
+    try {
+      expect(app.host.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(app.host.url.endsWith(':7071')).toBe(false);
+      expect((await app.fetch('/ping')).status).toBe(200);
+    } finally {
+      await app.host.close();
+    }
+  });
+
+  it('fails an invocation that outlives host.json functionTimeout with a 500', async () => {
+    const app = await startFixture('alt-app');
+    try {
+      const response = await app.fetch('/sleep');
+      expect(response.status).toBe(500);
+      expect(
+        app.logs.some((line) =>
+          line.includes('Timeout value of 00:00:01 was exceeded by function: Functions.sleep'),
+        ),
+      ).toBe(true);
+    } finally {
+      await app.host.close();
+    }
+  });
+
+  it('refuses routes that shadow the admin API and warns about two functions on one route', async () => {
+    const app = await startFixture('alt-app', { masterKey: 'k' });
+    try {
+      expect(app.logs.join('\n')).toMatch(
+        /shadowsAdmin: httpTrigger \(not served: the route conflicts with the host's built-in \/admin routes\)/,
+      );
+      expect(
+        app.logs.some((line) =>
+          line.includes("Functions 'firstDuplicate' and 'secondDuplicate' both answer route 'dup'"),
+        ),
+      ).toBe(true);
+      expect(await (await app.fetch('/dup')).text()).toBe('first');
+      expect(await (await app.fetch('/dup', { method: 'POST' })).text()).toBe('second');
+      const admin = await app.fetch('/admin/functions/sleep', {
+        method: 'POST',
+        headers: { 'x-functions-key': 'k' },
+      });
+      expect(admin.status).toBe(400);
     } finally {
       await app.host.close();
     }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseTimeSpan } from './ncrontab';
 
 /**
  * What `func start` reads from a function app folder before loading it: `package.json` (`main`), `host.json`
@@ -31,6 +32,7 @@ const packageJsonSchema = z.object({ main: z.string().min(1).optional() }).loose
 const hostJsonSchema = z
   .object({
     version: z.string().optional(),
+    functionTimeout: z.string().optional(),
     extensions: z
       .object({ http: z.object({ routePrefix: z.string().optional() }).loose().optional() })
       .loose()
@@ -151,4 +153,18 @@ export function resolveHostJson(raw: Record<string, unknown>): HostJson {
 /** `extensions.http.routePrefix`, default `api`, without surrounding slashes (may be empty). */
 export function routePrefixOf(hostJson: HostJson): string {
   return (hostJson.extensions?.http?.routePrefix ?? 'api').replace(/^\/+|\/+$/g, '');
+}
+
+/** The Functions host's default outside the Consumption plan, when host.json sets none. */
+const defaultFunctionTimeoutMs = 30 * 60_000;
+
+/** host.json `functionTimeout` in ms; `-1` means no limit (undefined). */
+export function functionTimeoutOf(hostJson: HostJson): number | undefined {
+  const text = hostJson.functionTimeout;
+  if (text === undefined) return defaultFunctionTimeoutMs;
+  if (text.trim() === '-1') return undefined;
+  const ms = parseTimeSpan(text);
+  if (ms === undefined || ms === 0)
+    throw new Error(`host.json functionTimeout '${text}' is not a TimeSpan like 00:10:00`);
+  return ms;
 }

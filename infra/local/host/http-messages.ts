@@ -5,6 +5,8 @@ import type { RpcHttpCookie, RpcHttpData, RpcTypedData } from './rpc-types';
 
 export class RequestBodyTooLarge extends Error {}
 
+export class RequestAborted extends Error {}
+
 /** Reads the whole body, refusing (without buffering further) once it exceeds `limit` bytes. */
 export function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(request.headers['content-length']);
@@ -28,6 +30,10 @@ export function readBody(request: IncomingMessage, limit: number): Promise<Buffe
       if (!tooLarge) resolve(Buffer.concat(chunks));
     });
     request.on('error', reject);
+    // A client that goes away mid-body never sends 'end'; without this the request would stay in flight.
+    request.on('close', () => {
+      if (!request.complete) reject(new RequestAborted());
+    });
   });
 }
 

@@ -7,6 +7,7 @@ import {
   flattenHeaders,
   flattenQuery,
   readBody,
+  RequestAborted,
   RequestBodyTooLarge,
   toRpcHttpRequest,
   writeEmpty,
@@ -45,6 +46,7 @@ const httpTriggerSchema = z
 /** Builds the route table, ordered by ASP.NET precedence; a bad route fails that function only. */
 export function buildRoutes(
   functions: Iterable<RegisteredFunction>,
+  routePrefix: string,
   logger: HostLogger,
 ): { routes: HttpRoute[]; failed: Map<string, string> } {
   const routes: HttpRoute[] = [];
@@ -53,9 +55,14 @@ export function buildRoutes(
     if (fn.trigger.info.type?.toLowerCase() !== 'httptrigger') continue;
     try {
       const trigger = httpTriggerSchema.parse(fn.trigger.info);
+      const template = parseRouteTemplate(trigger.route ?? fn.name);
+      const firstSegment = (routePrefix === '' ? template.text : routePrefix).split('/')[0]!.toLowerCase();
+      if (reservedFirstSegments.includes(firstSegment)) {
+        throw new Error(`the route conflicts with the host's built-in /${firstSegment} routes`);
+      }
       routes.push({
         functionName: fn.name,
-        template: parseRouteTemplate(trigger.route ?? fn.name),
+        template,
         methods: trigger.methods && new Set(trigger.methods.map((method) => method.toUpperCase())),
         authLevel: trigger.authLevel,
       });
@@ -68,7 +75,29 @@ export function buildRoutes(
   }
   // Stable sort: equal precedence keeps registration order.
   routes.sort((a, b) => comparePrecedence(a.template, b.template));
+  warnAboutAmbiguousRoutes(routes, logger);
   return { routes, failed };
+}
+
+const reservedFirstSegments = ['admin', 'runtime'];
+
+/** ASP.NET answers 500 (ambiguous match) for these at request time; here the first registered wins. */
+function warnAboutAmbiguousRoutes(routes: readonly HttpRoute[], logger: HostLogger): void {
+  routes.forEach((route, index) => {
+    for (const other of routes.slice(index + 1)) {
+      const sameTemplate = other.template.text.toLowerCase() === route.template.text.toLowerCase();
+      const sharedMethod =
+        route.methods === undefined ||
+        other.methods === undefined ||
+        [...route.methods].some((m) => other.methods!.has(m));
+      if (sameTemplate && sharedMethod) {
+        logger.write(
+          'warn',
+          `Functions '${route.functionName}' and '${other.functionName}' both answer route '${route.template.text}'; '${route.functionName}' wins`,
+        );
+      }
+    }
+  });
 }
 
 export interface FrontDoorOptions {
@@ -301,6 +330,7 @@ export function createRequestHandler(
 
   return (request, response) => {
     options.invoker.track(handle(request, response)).catch((error: unknown) => {
+      if (error instanceof RequestAborted) return;
       logger.write(
         'error',
         `The host failed to answer ${request.method} ${request.url}: ${(error as Error).stack ?? String(error)}`,

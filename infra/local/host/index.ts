@@ -3,7 +3,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { SystemClock, type Clock } from '../clock';
-import { applyEnvironment, readAppFiles, resolveHostJson, routePrefixOf } from './app-config';
+import {
+  applyEnvironment,
+  functionTimeoutOf,
+  readAppFiles,
+  resolveHostJson,
+  routePrefixOf,
+} from './app-config';
 import { loadApp } from './app-loader';
 import { closeAppRegistry, currentProgrammingModel, openAppRegistry } from './core-api';
 import { parseCorsPolicy } from './cors';
@@ -124,11 +130,17 @@ async function start(
     },
     inputBindings,
     logger,
+    functionTimeoutOf(hostJson),
   );
 
   loadApp(files.appDir, files.main, logger);
   registry.locked = true;
-  await currentProgrammingModel()?.getCapabilities?.({});
+  const capabilities = await currentProgrammingModel()?.getCapabilities?.({});
+  if (capabilities?.HttpUri !== undefined) {
+    throw new Error(
+      'The app enables HTTP streaming (app.setup({ enableHttpStream: true })), which the local host does not support',
+    );
+  }
   invoker.indexFunctions();
 
   const server = http.createServer();
@@ -157,7 +169,7 @@ async function start(
 
   const timers = new TimerScheduler(clock, invoker, logger);
   cleanups.push(() => timers.stop());
-  const { routes, failed } = buildRoutes(invoker.functions.values(), logger);
+  const { routes, failed } = buildRoutes(invoker.functions.values(), routePrefix, logger);
 
   let accepting = false;
   server.on(

@@ -51,6 +51,8 @@ export class Invoker {
     private readonly model: () => ProgrammingModel,
     private readonly inputBindings: ReadonlyMap<string, InputBindingProvider>,
     private readonly logger: HostLogger,
+    /** host.json `functionTimeout` (real time, not the injected clock); undefined = no limit. */
+    private readonly timeoutMs: number | undefined,
   ) {}
 
   /** Captures what the app registered; called once the app has loaded. */
@@ -161,7 +163,10 @@ export class Invoker {
       );
     };
     try {
-      const response = await this.runSequence(registered, callback, invocationId, inputData, triggerMetadata);
+      const response = await this.withTimeout(
+        this.runSequence(registered, callback, invocationId, inputData, triggerMetadata),
+        qualifiedName,
+      );
       finish('Succeeded');
       return { ok: true, response };
     } catch (thrown) {
@@ -172,6 +177,28 @@ export class Invoker {
       );
       finish('Failed');
       return { ok: false, error };
+    }
+  }
+
+  /**
+   * Fails the invocation once functionTimeout passes, as the host does; the handler itself cannot be stopped
+   * in-process (the real host would restart the worker), so it runs on untracked.
+   */
+  private async withTimeout<T>(work: Promise<T>, qualifiedName: string): Promise<T> {
+    if (this.timeoutMs === undefined) return work;
+    const limit = this.timeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        const span = new Date(limit).toISOString().slice(11, 19);
+        reject(new Error(`Timeout value of ${span} was exceeded by function: ${qualifiedName}`));
+      }, limit);
+      timer.unref();
+    });
+    try {
+      return await Promise.race([work, timeout]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -154,11 +154,20 @@ function cronSchedule(expression: string): Schedule {
 
 const timeSpanPattern = /^(?:(\d+)\.)?(\d{1,2}):(\d{2})(?::(\d{2}))?$/;
 
-function timeSpanSchedule(expression: string, match: RegExpExecArray): Schedule {
+/** A .NET TimeSpan (`hh:mm:ss`, `d.hh:mm:ss`) in milliseconds; undefined if the text is not one. */
+export function parseTimeSpan(text: string): number | undefined {
+  const match = timeSpanPattern.exec(text.trim());
+  if (match === null) return undefined;
   const [, days, hours, minutes, seconds] = match;
-  const interval =
-    ((Number(days ?? 0) * 24 + Number(hours)) * 60 + Number(minutes)) * 60_000 + Number(seconds ?? 0) * 1000;
-  if (Number(hours) > 23 || Number(minutes) > 59 || Number(seconds ?? 0) > 59 || interval === 0) {
+  if (Number(hours) > 23 || Number(minutes) > 59 || Number(seconds ?? 0) > 59) return undefined;
+  return (
+    ((Number(days ?? 0) * 24 + Number(hours)) * 60 + Number(minutes)) * 60_000 + Number(seconds ?? 0) * 1000
+  );
+}
+
+function timeSpanSchedule(expression: string): Schedule {
+  const interval = parseTimeSpan(expression);
+  if (interval === undefined || interval === 0) {
     throw new ScheduleError(`'${expression}' is not a valid TimeSpan schedule`);
   }
   return { expression, next: (after) => after + interval };
@@ -167,6 +176,5 @@ function timeSpanSchedule(expression: string, match: RegExpExecArray): Schedule 
 export function parseSchedule(expression: string): Schedule {
   const trimmed = expression.trim();
   if (trimmed === '') throw new ScheduleError('The timer schedule is empty');
-  const timeSpan = timeSpanPattern.exec(trimmed);
-  return timeSpan === null ? cronSchedule(trimmed) : timeSpanSchedule(trimmed, timeSpan);
+  return timeSpanPattern.test(trimmed) ? timeSpanSchedule(trimmed) : cronSchedule(trimmed);
 }
