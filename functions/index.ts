@@ -4,3 +4,4 @@
  */
 import './health';
 import './me';
+import './samples';

@@ -1,0 +1,47 @@
+import { app } from '@azure/functions';
+import * as df from 'durable-functions';
+import type { ActivityHandler, OrchestrationContext, OrchestrationHandler } from 'durable-functions';
+import { z } from 'zod';
+import { httpHandler } from '../../shared/http/handler';
+import { checkStatusResponse } from './check-status';
+
+/**
+ * Sample: the "function chaining" pattern — an orchestrator calling one activity three times in sequence,
+ * started over HTTP with the durable client. `POST /api/samples/hello-sequence` answers 202 with the status
+ * URLs; the status URL shows the three greetings once the instance completes.
+ */
+export const sayHelloActivity = 'sampleSayHello';
+export const helloSequenceOrchestrator = 'helloSequence';
+
+const cityInput = z.string().min(1).max(100);
+
+export const sayHello: ActivityHandler = (input: unknown): string => `Hello, ${cityInput.parse(input)}!`;
+
+export const helloSequence: OrchestrationHandler = function* (context: OrchestrationContext) {
+  const greetings: string[] = [];
+  for (const city of ['Tokyo', 'Seattle', 'Cairo']) {
+    greetings.push(yield context.df.callActivity(sayHelloActivity, city));
+  }
+  return greetings;
+};
+
+export const startHelloSequence = httpHandler(
+  { auth: 'optional' },
+  async ({ request }, _principal, context) => {
+    const client = df.getClient(context);
+    const instanceId = await client.startNew(helloSequenceOrchestrator);
+    context.log(`Started ${helloSequenceOrchestrator} instance ${instanceId}`);
+    return checkStatusResponse(client, request, instanceId);
+  },
+);
+
+df.app.activity(sayHelloActivity, { handler: sayHello });
+df.app.orchestration(helloSequenceOrchestrator, helloSequence);
+
+app.http('startHelloSequence', {
+  route: 'samples/hello-sequence',
+  methods: ['POST'],
+  authLevel: 'function',
+  extraInputs: [df.input.durableClient()],
+  handler: startHelloSequence,
+});

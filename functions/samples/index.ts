@@ -1,0 +1,3 @@
+/** Sample orchestrations: registering them is importing them. */
+import './hello-sequence';
+import './approval';
