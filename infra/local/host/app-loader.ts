@@ -6,12 +6,14 @@ import type { HostLogger } from './logger';
 
 /**
  * Loads the app's entry point(s) as the worker's `startApp` does: `package.json#main` is a file or a glob
- * relative to the app folder, each match is required in order, and any failure names the file.
+ * relative to the app folder, each match is required in order, and any failure names the file. Returns a
+ * function that unloads the app's own modules, so a later start in the same process (tests, a restart)
+ * runs the app's registrations again.
  */
-export function loadApp(appDir: string, main: string | undefined, logger: HostLogger): void {
+export function loadApp(appDir: string, main: string | undefined, logger: HostLogger): () => void {
   if (main === undefined) {
     logger.write('warn', 'package.json has no "main": no functions are loaded');
-    return;
+    return () => undefined;
   }
   const files = glob(main, appDir);
   if (files.length === 0) {
@@ -20,35 +22,39 @@ export function loadApp(appDir: string, main: string | undefined, logger: HostLo
       : 'File does not exist';
     throw new Error(`Worker was unable to load entry point "${main}": ${reason}`);
   }
-  forgetAppModules(appDir);
   const appRequire = createRequire(path.join(appDir, 'package.json'));
-  for (const file of files) {
-    if (file.endsWith('.mjs')) {
-      throw new Error(
-        `Worker was unable to load entry point "${file}": ES module entry points are not supported locally`,
-      );
+  const cache = appRequire.cache;
+  const before = new Set(Object.keys(cache));
+  // What loading the entry points added, node_modules aside: modules the host process shares stay cached.
+  const addedByLoad = (): string[] =>
+    Object.keys(cache).filter((id) => !before.has(id) && !id.includes(`${path.sep}node_modules${path.sep}`));
+  const forget = (ids: string[]): void => {
+    for (const id of ids) Reflect.deleteProperty(cache, id);
+  };
+  try {
+    for (const file of files) {
+      if (file.endsWith('.mjs')) {
+        throw new Error(
+          `Worker was unable to load entry point "${file}": ES module entry points are not supported locally`,
+        );
+      }
+      const entry = fs.realpathSync(path.join(appDir, file));
+      // An entry point already cached (a previous app run) would not register its functions again.
+      Reflect.deleteProperty(cache, entry);
+      before.delete(entry);
+      logger.write('debug', `Loading entry point file "${file}"`);
+      try {
+        appRequire(entry);
+      } catch (error) {
+        throw new Error(`Worker was unable to load entry point "${file}": ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
     }
-    logger.write('debug', `Loading entry point file "${file}"`);
-    try {
-      appRequire(path.join(appDir, file));
-    } catch (error) {
-      throw new Error(`Worker was unable to load entry point "${file}": ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
+  } catch (error) {
+    forget(addedByLoad());
+    throw error;
   }
-}
-
-/**
- * A second app start in the same process (tests, a restart) must run the app's registrations again, so the
- * app's own modules leave the require cache; its node_modules stay.
- */
-function forgetAppModules(appDir: string): void {
-  const root = fs.realpathSync(appDir) + path.sep;
-  const ownModules = path.sep + 'node_modules' + path.sep;
-  const cache = createRequire(__filename).cache;
-  for (const id of Object.keys(cache)) {
-    if (id.startsWith(root) && !id.slice(root.length - 1).includes(ownModules))
-      Reflect.deleteProperty(cache, id);
-  }
+  const appModules = addedByLoad();
+  return () => forget(appModules);
 }

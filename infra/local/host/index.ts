@@ -133,7 +133,7 @@ async function start(
     functionTimeoutOf(hostJson),
   );
 
-  loadApp(files.appDir, files.main, logger);
+  cleanups.push(loadApp(files.appDir, files.main, logger));
   registry.locked = true;
   const capabilities = await currentProgrammingModel()?.getCapabilities?.({});
   if (capabilities?.HttpUri !== undefined) {
