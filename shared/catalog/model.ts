@@ -279,29 +279,43 @@ export type CatalogQuery = z.infer<typeof catalogQuerySchema>;
 export const MAX_SELECTED_ROWS = 10_000;
 export const MAX_SELECTED_SAMPLES = 50_000;
 
-/** A selection: rows of a tab under filters, or sample names handed over by another app (a PeCan link). */
-export const selectionSchema = z.union([
-  z.strictObject({
-    tab: catalogTabSchema,
-    rowIds: z.array(z.string().min(1).max(200)).min(1).max(MAX_SELECTED_ROWS),
-    filters: catalogFiltersSchema.default({
-      sequencingType: [],
-      sampleType: [],
-      fileType: [],
-      tissueType: [],
-    }),
-  }),
-  z.strictObject({
-    sampleNames: z.array(z.string().min(1).max(200)).min(1).max(MAX_SELECTED_SAMPLES),
-    filters: catalogFiltersSchema.default({
-      sequencingType: [],
-      sampleType: [],
-      fileType: [],
-      tissueType: [],
-    }),
-  }),
-]);
-export type Selection = z.infer<typeof selectionSchema>;
+const noFilters = { sequencingType: [], sampleType: [], fileType: [], tissueType: [] };
+
+/**
+ * A selection: rows of a tab under filters, or sample names handed over by another app (a PeCan link).
+ * One object with a refinement rather than a union, so a bad field is reported by its own name.
+ */
+export const selectionSchema = z
+  .strictObject({
+    tab: catalogTabSchema.optional(),
+    rowIds: z.array(z.string().min(1).max(200)).min(1).max(MAX_SELECTED_ROWS).optional(),
+    sampleNames: z.array(z.string().min(1).max(200)).min(1).max(MAX_SELECTED_SAMPLES).optional(),
+    filters: catalogFiltersSchema.default(noFilters),
+  })
+  .superRefine((selection, context) => {
+    if ((selection.sampleNames === undefined) === (selection.rowIds === undefined)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['rowIds'],
+        message: 'give either rowIds (with tab) or sampleNames',
+      });
+    } else if (selection.rowIds !== undefined && selection.tab === undefined) {
+      context.addIssue({ code: 'custom', path: ['tab'], message: 'is required with rowIds' });
+    } else if (selection.sampleNames !== undefined && selection.tab !== undefined) {
+      context.addIssue({ code: 'custom', path: ['tab'], message: 'is not allowed with sampleNames' });
+    }
+  })
+  .transform(
+    (
+      selection,
+    ):
+      | { tab: CatalogTab; rowIds: string[]; filters: CatalogFilters }
+      | { sampleNames: string[]; filters: CatalogFilters } =>
+      selection.sampleNames !== undefined
+        ? { sampleNames: selection.sampleNames, filters: selection.filters }
+        : { tab: selection.tab!, rowIds: selection.rowIds!, filters: selection.filters },
+  );
+export type Selection = z.output<typeof selectionSchema>;
 
 // ---------------------------------------------------------------------------------------------------------
 // Answers

@@ -1,0 +1,115 @@
+import {
+  ChangeFeedStartFrom,
+  StatusCodes,
+  type Container,
+  type Database,
+  type IndexingPolicy,
+} from '@azure/cosmos';
+import { parseIndexedFile } from '../engine/indexed-file';
+import { dauSchema, withoutSystemProperties, type Dau } from '../model';
+import type { CatalogStore, ChangePage, FileChange } from '../ports';
+
+/**
+ * Cosmos DB layout of the catalog.
+ *
+ * `catalogFiles`, partition key `/pk` = the file's DAU. Files never change DAU (access is per DAU), so the key
+ * is stable; per-DAU reads (what a committee reviews, a vend) are single-partition; a transactional batch
+ * (≤ 100 operations, one partition key) loads a DAU's files 100 at a time; six values spread writes enough for
+ * a read-mostly container, and the largest DAU stays far below the 20 GB logical-partition cap (~2 KB per
+ * document: 1M files ≈ 2 GB in all). Hydration reads everything through the change feed, and clicks are
+ * answered from memory, so almost nothing needs a secondary index: the policy indexes only `/sampleName`
+ * (operators' look-ups) and excludes the rest, which keeps write RUs low for 1M-document loads.
+ * `defaultTtl: -1` lets a soft-deleted document carry its own `ttl` (the change feed's latest-version mode
+ * does not report hard deletes, so deletes are written as `deleted: true` first).
+ *
+ * `catalogDaus`, partition key `/id`: six small documents read whole.
+ */
+export const CATALOG_CONTAINERS = {
+  files: 'catalogFiles',
+  daus: 'catalogDaus',
+} as const;
+
+export const FILES_INDEXING_POLICY: IndexingPolicy = {
+  indexingMode: 'consistent',
+  automatic: true,
+  includedPaths: [{ path: '/sampleName/?' }],
+  excludedPaths: [{ path: '/*' }, { path: '/"_etag"/?' }],
+};
+
+/** Change-feed page size: big pages keep hydration to few round trips. */
+const CHANGE_FEED_PAGE = 2000;
+
+/** Creates the catalog containers if they are missing (idempotent). */
+export async function ensureCatalogContainers(
+  database: Database,
+): Promise<{ files: Container; daus: Container }> {
+  const [files, daus] = await Promise.all([
+    database.containers.createIfNotExists({
+      id: CATALOG_CONTAINERS.files,
+      partitionKey: { paths: ['/pk'] },
+      indexingPolicy: FILES_INDEXING_POLICY,
+      defaultTtl: -1,
+    }),
+    database.containers.createIfNotExists({ id: CATALOG_CONTAINERS.daus, partitionKey: { paths: ['/id'] } }),
+  ]);
+  return { files: files.container, daus: daus.container };
+}
+
+export class CosmosCatalogStore implements CatalogStore {
+  private containers: Promise<{ files: Container; daus: Container }> | undefined;
+
+  constructor(
+    private readonly database: Database,
+    private readonly log: (line: string) => void = () => undefined,
+  ) {}
+
+  private ready() {
+    this.containers ??= ensureCatalogContainers(this.database).catch((error: unknown) => {
+      this.containers = undefined;
+      throw error;
+    });
+    return this.containers;
+  }
+
+  async readDaus(): Promise<Dau[]> {
+    const { daus } = await this.ready();
+    const { resources } = await daus.items.readAll<Record<string, unknown>>().fetchAll();
+    return resources.map((document) => dauSchema.parse(withoutSystemProperties(document)));
+  }
+
+  async *readChanges(continuation: string | undefined): AsyncIterable<ChangePage> {
+    const { files } = await this.ready();
+    const iterator = files.items.getChangeFeedIterator<Record<string, unknown>>({
+      changeFeedStartFrom:
+        continuation === undefined
+          ? ChangeFeedStartFrom.Beginning()
+          : ChangeFeedStartFrom.Continuation(continuation),
+      maxItemCount: CHANGE_FEED_PAGE,
+    });
+    let position = continuation;
+    while (iterator.hasMoreResults) {
+      const response = await iterator.readNext();
+      position = response.continuationToken ?? position;
+      if (response.statusCode === StatusCodes.NotModified) break;
+      const changes: FileChange[] = [];
+      for (const document of response.result) changes.push(this.toChange(document));
+      if (position === undefined) throw new Error('The change feed gave no continuation token');
+      yield { changes, continuation: position };
+    }
+    if (position !== undefined) yield { changes: [], continuation: position };
+  }
+
+  /** Soft-deleted or unreadable documents leave the index; an invalid document is logged, never served. */
+  private toChange(document: Record<string, unknown>): FileChange {
+    const id = String(document.id);
+    if (document.deleted === true) return { kind: 'delete', id };
+    try {
+      return { kind: 'upsert', file: parseIndexedFile(withoutSystemProperties(document)) };
+    } catch (error) {
+      this.log(
+        `catalog: document ${id} is not a valid catalog file and is left out: ${String(error).slice(0, 300)}`,
+      );
+      return { kind: 'delete', id };
+    }
+  }
+}

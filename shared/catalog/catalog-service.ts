@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { createHash } from 'node:crypto';
+import { validationFailed } from '../http/errors';
+import { CatalogIndex } from './engine/catalog-index';
+import { InvalidContinuationError } from './engine/continuation';
+import type { IndexedFile } from './engine/indexed-file';
+import { manifestChunks } from './manifest';
+import type { CatalogQuery, ClickAnswer, Dau, Selection, SelectionAnswer } from './model';
+import type { CatalogStore } from './ports';
+
+export interface CatalogServiceOptions {
+  /** How old the index may get before a request first reads the change feed (0: on every request). */
+  refreshAfterMs: number;
+  now?: () => number;
+  log?: (line: string) => void;
+}
+
+/** An answer with its strong ETag: index version + DAU definitions + the question (and who asks). */
+export interface Tagged<T> {
+  readonly body: T;
+  readonly etag: string;
+}
+
+/**
+ * The catalog's use cases. Holds this instance's in-memory index: hydrated from the store at the first
+ * request (cold start), then kept fresh from the change feed — at most one read in flight, and only when the
+ * index is older than `refreshAfterMs`. Changes rebuild the index off to the side and swap it in; requests in
+ * flight keep answering from the index they started with.
+ */
+export class CatalogService {
+  private current:
+    { index: CatalogIndex; continuation: string; daus: Dau[]; dausVersion: string } | undefined;
+  private refreshing: Promise<void> | undefined;
+  private refreshedAt = Number.NEGATIVE_INFINITY;
+  private readonly now: () => number;
+  private readonly log: (line: string) => void;
+
+  constructor(
+    private readonly store: CatalogStore,
+    private readonly options: CatalogServiceOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+    this.log = options.log ?? (() => undefined);
+  }
+
+  async click(query: CatalogQuery, held: ReadonlySet<string>): Promise<Tagged<ClickAnswer>> {
+    const { index, dausVersion } = await this.fresh();
+    let body: ClickAnswer;
+    try {
+      body = index.click(query, held);
+    } catch (error) {
+      if (!(error instanceof InvalidContinuationError)) throw error;
+      throw validationFailed([{ in: 'query', name: 'continuation', message: error.message }]);
+    }
+    return { body, etag: etagOf(index.version, dausVersion, query, [...held].sort()) };
+  }
+
+  async select(selection: Selection, held: ReadonlySet<string>): Promise<SelectionAnswer> {
+    const { index } = await this.fresh();
+    return index.resolveSelection(selection, held).answer;
+  }
+
+  /** The selection's manifest, produced chunk by chunk, plus what the answer says about the selection. */
+  async manifest(selection: Selection): Promise<{ answer: SelectionAnswer; chunks: Iterable<string> }> {
+    const { index, daus } = await this.fresh();
+    const { answer, files } = index.resolveSelection(selection, new Set());
+    // A manifest that silently misses samples is worse than none: name what matched nothing.
+    const unknown = 'sampleNames' in selection ? answer.unknownSampleNames : answer.unknownRowIds;
+    if (unknown.length > 0) {
+      const parameter = 'sampleNames' in selection ? 'sampleName' : 'rowId';
+      const listed =
+        unknown.slice(0, 20).join(', ') + (unknown.length > 20 ? ` and ${unknown.length - 20} more` : '');
+      throw validationFailed([
+        { in: 'query', name: parameter, message: `matches nothing in the catalog: ${listed}` },
+      ]);
+    }
+    return { answer, chunks: manifestChunks(index, files, daus) };
+  }
+
+  async daus(): Promise<Tagged<Dau[]>> {
+    const { daus, dausVersion } = await this.fresh();
+    return { body: daus, etag: `"daus-${dausVersion}"` };
+  }
+
+  /** The index, hydrated or refreshed first when it is missing or older than allowed. */
+  async fresh(): Promise<{ index: CatalogIndex; daus: Dau[]; dausVersion: string }> {
+    if (this.current === undefined || this.now() - this.refreshedAt >= this.options.refreshAfterMs) {
+      this.refreshing ??= this.refresh().finally(() => {
+        this.refreshing = undefined;
+      });
+      await this.refreshing;
+    }
+    return this.current!;
+  }
+
+  private async refresh(): Promise<void> {
+    const started = this.now();
+    const previous = this.current;
+    const daus = await this.store.readDaus();
+    const dausVersion = hash(JSON.stringify(daus));
+    // Latest version of each changed file; null marks a deletion.
+    const changed = new Map<string, IndexedFile | null>();
+    let continuation = previous?.continuation;
+    for await (const page of this.store.readChanges(continuation)) {
+      for (const change of page.changes) {
+        changed.set(
+          change.kind === 'upsert' ? change.file.id : change.id,
+          change.kind === 'upsert' ? change.file : null,
+        );
+      }
+      continuation = page.continuation;
+    }
+    this.refreshedAt = started;
+    if (continuation === undefined) throw new Error('The catalog store gave no change-feed position');
+    let index = previous?.index;
+    if (index === undefined || changed.size > 0) {
+      index = CatalogIndex.build(mergedFiles(index, changed), daus);
+      this.log(
+        `catalog: index ${index.version} with ${index.fileCount} files (${changed.size} changes) in ${this.now() - started} ms`,
+      );
+    } else if (previous !== undefined && dausVersion !== previous.dausVersion) {
+      index = index.withDaus(daus);
+    }
+    this.current = { index, continuation, daus, dausVersion };
+  }
+}
+
+function* mergedFiles(index: CatalogIndex | undefined, changed: ReadonlyMap<string, IndexedFile | null>) {
+  if (index !== undefined) {
+    for (const file of index.files()) if (!changed.has(file.id)) yield file;
+  }
+  for (const file of changed.values()) if (file !== null) yield file;
+}
+
+function hash(text: string): string {
+  return createHash('sha256').update(text).digest('base64url').slice(0, 16);
+}
+
+function etagOf(indexVersion: string, dausVersion: string, query: CatalogQuery, held: string[]): string {
+  return `"${indexVersion}.${dausVersion}.${hash(JSON.stringify([query, held]))}"`;
+}
+
+/** `CATALOG_REFRESH_SECONDS`: how stale an instance's index may get before it reads the change feed (default 5). */
+export function catalogRefreshAfterMs(env: NodeJS.ProcessEnv): number {
+  return z.coerce.number().min(0).max(3600).default(5).parse(env.CATALOG_REFRESH_SECONDS) * 1000;
+}
