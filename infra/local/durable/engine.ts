@@ -53,6 +53,16 @@ export interface EngineSettings {
   readonly schema: ReplaySchemaVersion;
   readonly maxConcurrentActivities: number;
   readonly maxConcurrentOrchestrations: number;
+  readonly onEpisode?: (episode: EpisodeMetrics) => void;
+}
+
+export interface EpisodeMetrics {
+  readonly instanceId: string;
+  readonly name: string;
+  /** Events the orchestrator replayed in this episode. */
+  readonly historyLength: number;
+  /** Time inside the orchestrator invocation (replay + new work). */
+  readonly durationMs: number;
 }
 
 /** Sent as `maximumShortTimerDuration`: every timer is one DFTimerTask with one id (no long-timer chunks). */
@@ -193,19 +203,27 @@ export class DurableEngine {
   private kick(instanceId: string): void {
     if (this.stopping || this.activeInstances.has(instanceId)) return;
     this.activeInstances.add(instanceId);
-    this.track(
-      this.deliverAll(instanceId).finally(() => this.activeInstances.delete(instanceId)),
-      `delivery to ${instanceId}`,
-    );
+    this.track(this.deliverAll(instanceId), `delivery to ${instanceId}`);
   }
 
+  /**
+   * Delivers queued messages one episode at a time. The instance leaves `activeInstances` in the same
+   * synchronous step that finds its inbox empty, so a message queued a moment later always gets a new loop.
+   */
   private async deliverAll(instanceId: string): Promise<void> {
-    for (;;) {
-      const instance = this.store.instances.get(instanceId);
-      if (!instance || this.stopping) return;
-      const message = this.nextMessage(instance);
-      if (!message) return;
-      await this.orchestrations.run(() => this.process(instance, message));
+    try {
+      for (;;) {
+        const instance = this.store.instances.get(instanceId);
+        const message = instance && !this.stopping ? this.nextMessage(instance) : undefined;
+        if (!instance || !message) {
+          this.activeInstances.delete(instanceId);
+          return;
+        }
+        await this.orchestrations.run(() => this.process(instance, message));
+      }
+    } catch (error) {
+      this.activeInstances.delete(instanceId);
+      throw error;
     }
   }
 
@@ -280,13 +298,20 @@ export class DurableEngine {
     this.applyRetryConsequences(episode, message.event!);
 
     const history = [...instance.history, ...episode.events];
-    const started = Date.now();
+    const started = performance.now();
     const outcome = await this.host.invoke(meta.name, [
       { name: this.triggerName(meta.name) ?? 'context', data: { string: this.bindingJson(meta, history) } },
     ]);
     if (this.stopping) return; // Not recorded: the message is delivered again on the next start.
+    const durationMs = performance.now() - started;
+    this.settings.onEpisode?.({
+      instanceId: meta.instanceId,
+      name: meta.name,
+      historyLength: history.length,
+      durationMs,
+    });
     const result = readOrchestratorOutcome(meta.name, outcome);
-    this.host.log('info', `Episode of '${meta.name}' ran in ${Date.now() - started} ms`, {
+    this.host.log('info', `Episode of '${meta.name}' ran in ${durationMs.toFixed(1)} ms`, {
       instanceId: meta.instanceId,
       functionName: meta.name,
       historyLength: history.length,

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { HostContext, HostExtension } from '../host/extension';
 import { durableClientBindingJson, managementPathPrefix, type ClientBindingOptions } from './client-binding';
-import { DurableEngine } from './engine';
+import { DurableEngine, type EpisodeMetrics } from './engine';
 import type { HistoryEvent } from './history';
 import { handleManagementRequest } from './http-api';
 import { ReplaySchema, type ReplaySchemaVersion } from './orchestrator-state';
@@ -15,6 +15,7 @@ import { formatTime } from './status';
 import { DurableStore, type RuntimeStatus } from './store';
 
 export { ReplaySchema } from './orchestrator-state';
+export type { EpisodeMetrics } from './engine';
 
 export interface DurableOptions {
   /** Default: host.json `extensions.durableTask.hubName`. */
@@ -26,6 +27,8 @@ export interface DurableOptions {
   readonly schema?: ReplaySchemaVersion;
   /** Largest orchestration input or event payload accepted by the management API. Default 1 MiB. */
   readonly maxPayloadBytes?: number;
+  /** Called after every orchestrator episode (benchmarks, diagnostics). */
+  readonly onEpisode?: (episode: EpisodeMetrics) => void;
 }
 
 export interface InstanceSummary {
@@ -109,6 +112,7 @@ export function createDurableExtension(options: DurableOptions = {}): DurableExt
         schema: options.schema ?? ReplaySchema.V4,
         maxConcurrentActivities: settings.maxConcurrentActivityFunctions ?? defaultConcurrency,
         maxConcurrentOrchestrations: settings.maxConcurrentOrchestratorFunctions ?? defaultConcurrency,
+        ...(options.onEpisode ? { onEpisode: options.onEpisode } : {}),
       });
       engine.resume();
       context.log(

@@ -1,0 +1,183 @@
+/**
+ * Durable engine benchmark on the local host (run: `npx tsx bench/durable.ts`, ~1 minute on 2 cores).
+ *
+ * 1. Throughput: 1,000 orchestrations × 5 sequential activities, in memory and with the fsync'ed journal
+ *    (the peer: same run, same app; the ratio is the cost of durability).
+ * 2. Episode latency vs history length: one orchestration of 300 sequential activities; each episode replays
+ *    the whole history, so the time per episode must grow linearly (constant µs per history event).
+ * 3. Memory per idle instance: 2,000 instances waiting for an external event, heap delta after GC.
+ * Medians of 3 runs where a run is short enough to repeat.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { VirtualClock } from '../infra/local/clock';
+import { createDurableExtension, type EpisodeMetrics } from '../infra/local/durable';
+import { startHost, type RunningHost } from '../infra/local/host';
+
+const appDir = path.join(__dirname, '..', 'test', 'durable', 'fixtures', 'conformance-app');
+const webhooks = '/runtime/webhooks/durabletask/';
+
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
+interface BenchHost {
+  readonly host: RunningHost;
+  readonly episodes: EpisodeMetrics[];
+  close(): Promise<void>;
+}
+
+async function startBenchHost(dataDir: string | undefined): Promise<BenchHost> {
+  const episodes: EpisodeMetrics[] = [];
+  const durable = createDurableExtension({ onEpisode: (episode) => episodes.push(episode) });
+  const host = await startHost({
+    appDir,
+    port: 0,
+    extensions: [durable],
+    clock: new VirtualClock(),
+    dataDir,
+    log: () => undefined,
+  });
+  return { host, episodes, close: () => host.close() };
+}
+
+async function startInstance(host: RunningHost, name: string, input: unknown): Promise<string> {
+  const response = await fetch(`${host.url}${webhooks}orchestrators/${name}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(input),
+  });
+  if (response.status !== 202) throw new Error(`start ${name}: HTTP ${response.status}`);
+  return ((await response.json()) as { id: string }).id;
+}
+
+async function waitAllCompleted(host: RunningHost, count: number): Promise<void> {
+  for (;;) {
+    const response = await fetch(`${host.url}${webhooks}instances/?runtimeStatus=Completed&top=1000000`);
+    const done = ((await response.json()) as unknown[]).length;
+    if (done >= count) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+async function throughput(persist: boolean, orchestrations: number): Promise<number> {
+  const dataDir = persist ? fs.mkdtempSync(path.join(os.tmpdir(), 'durable-bench-')) : undefined;
+  const bench = await startBenchHost(dataDir);
+  try {
+    const started = performance.now();
+    const starts: Promise<string>[] = [];
+    for (let i = 0; i < orchestrations; i++) starts.push(startInstance(bench.host, 'chain', 5));
+    await Promise.all(starts);
+    await waitAllCompleted(bench.host, orchestrations);
+    return orchestrations / ((performance.now() - started) / 1000);
+  } finally {
+    await bench.close();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function latencyByHistoryLength(): Promise<void> {
+  const bench = await startBenchHost(undefined);
+  try {
+    const id = await startInstance(bench.host, 'chain', 300);
+    for (;;) {
+      const status = (await (await fetch(`${bench.host.url}${webhooks}instances/${id}`)).json()) as {
+        runtimeStatus: string;
+      };
+      if (status.runtimeStatus === 'Completed') break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const episodes = bench.episodes.filter((episode) => episode.instanceId === id);
+    console.log('\nEpisode latency vs history length (chain of 300 activities, in memory)');
+    console.log('history events   median episode ms   µs per history event');
+    for (const [from, to] of [
+      [0, 100],
+      [100, 300],
+      [300, 600],
+      [600, 900],
+      [900, 1300],
+    ] as const) {
+      const bucket = episodes.filter(
+        (episode) => episode.historyLength >= from && episode.historyLength < to,
+      );
+      if (bucket.length === 0) continue;
+      const ms = median(bucket.map((episode) => episode.durationMs));
+      const perEvent = median(bucket.map((episode) => (episode.durationMs * 1000) / episode.historyLength));
+      console.log(
+        `${`${from}–${to}`.padEnd(17)}${ms.toFixed(2).padStart(18)}${perEvent.toFixed(2).padStart(23)}`,
+      );
+    }
+  } finally {
+    await bench.close();
+  }
+}
+
+async function memoryPerIdleInstance(count: number): Promise<number> {
+  const bench = await startBenchHost(undefined);
+  try {
+    const warmup = await startInstance(bench.host, 'waiter', null);
+    void warmup;
+    collectGarbage();
+    const before = process.memoryUsage().heapUsed;
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) ids.push(await startInstance(bench.host, 'waiter', { request: i }));
+    for (;;) {
+      const response = await fetch(
+        `${bench.host.url}${webhooks}instances/?runtimeStatus=Running&top=1000000`,
+      );
+      if (((await response.json()) as unknown[]).length >= count) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    collectGarbage();
+    return (process.memoryUsage().heapUsed - before) / count;
+  } finally {
+    await bench.close();
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(`Durable engine benchmark — node ${process.version}, ${os.cpus().length} cores`);
+  const orchestrations = 1000;
+  const inMemory: number[] = [];
+  const journaled: number[] = [];
+  for (let run = 0; run < 3; run++) {
+    inMemory.push(await throughput(false, orchestrations));
+    journaled.push(await throughput(true, orchestrations));
+  }
+  const memoryRate = median(inMemory);
+  const journalRate = median(journaled);
+  console.log(
+    `\nThroughput: ${orchestrations} orchestrations × 5 activities (6 episodes + 5 activities each), median of 3`,
+  );
+  console.log(
+    `  in memory      ${memoryRate.toFixed(0).padStart(6)} orchestrations/s  (${(memoryRate * 5).toFixed(0)} activities/s)`,
+  );
+  console.log(
+    `  with journal   ${journalRate.toFixed(0).padStart(6)} orchestrations/s  (${(journalRate * 5).toFixed(0)} activities/s)`,
+  );
+  console.log(`  journal / memory = ${(journalRate / memoryRate).toFixed(2)}`);
+
+  await latencyByHistoryLength();
+
+  const perInstance = median([
+    await memoryPerIdleInstance(2000),
+    await memoryPerIdleInstance(2000),
+    await memoryPerIdleInstance(2000),
+  ]);
+  console.log(
+    `\nMemory per idle instance waiting for an event: ${(perInstance / 1024).toFixed(1)} KiB (2,000 instances, median of 3)`,
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
