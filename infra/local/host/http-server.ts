@@ -1,4 +1,4 @@
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { isPreflight, preflightHeaders, responseHeaders, type CorsPolicy } from './cors';
@@ -258,7 +258,6 @@ export function createRequestHandler(
     const body = await readBodyOr413(request, response);
     if (body === undefined) return;
 
-    const invocationId = randomUUID();
     const hostHeader = request.headers.host ?? '';
     const origin = /^[A-Za-z0-9.:[\]-]+$/.test(hostHeader) ? `http://${hostHeader}` : options.baseUrl();
     const input = toRpcHttpRequest({
@@ -274,10 +273,7 @@ export function createRequestHandler(
       matched.route.functionName,
       [{ name: trigger.name, data: input }],
       {},
-      {
-        reason: hostApiReason,
-        invocationId,
-      },
+      { reason: hostApiReason },
     );
     if (!outcome.ok) return writeEmpty(response, 500);
     const returned = outcome.response.returnValue as RpcTypedData | null | undefined;
