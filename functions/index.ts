@@ -4,4 +4,5 @@
  */
 import './health';
 import './me';
+import './agreement-template';
 import './samples';

@@ -77,16 +77,16 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
     describe(cosmos, azurite, dataDir, log);
 
     const standIns = endpointsOf(cosmos.value, azurite.value, certificates.caCertPath);
-    return { ...standIns, env: settingsFor(standIns), close: closeAll };
+    return { ...standIns, env: standInSettings(standIns), close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;
   }
 }
 
-type Endpoints = Omit<StandIns, 'env' | 'close'>;
+export type StandInEndpoints = Omit<StandIns, 'env' | 'close'>;
 
-function endpointsOf(cosmos: CosmosStandIn, azurite: Azurite, caCertPath: string): Endpoints {
+function endpointsOf(cosmos: CosmosStandIn, azurite: Azurite, caCertPath: string): StandInEndpoints {
   return {
     cosmosEndpoint: cosmos.endpoint,
     cosmosKey: cosmos.key,
@@ -98,7 +98,7 @@ function endpointsOf(cosmos: CosmosStandIn, azurite: Azurite, caCertPath: string
 }
 
 /** App settings pointing at the stand-ins, with the names the app reads locally and in Azure. */
-function settingsFor(endpoints: Endpoints): Record<string, string> {
+export function standInSettings(endpoints: StandInEndpoints): Record<string, string> {
   const { name, key } = storageEmulatorAccount;
   return {
     CosmosDb__accountEndpoint: endpoints.cosmosEndpoint,

@@ -1,0 +1,17 @@
+import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import type { Settings } from '../config/settings';
+import { getAzureCredential } from './azure-credential';
+
+/**
+ * The Blob Storage client for the configured account: the shared key when one is set (Azurite locally),
+ * otherwise the managed identity. (`parseSettings` guarantees name and key come together.)
+ */
+export function createBlobServiceClient(settings: Settings): BlobServiceClient {
+  const name = settings.DataStorage__accountName;
+  const key = settings.DataStorage__accountKey;
+  const credential =
+    name !== undefined && key !== undefined
+      ? new StorageSharedKeyCredential(name, key)
+      : getAzureCredential(settings);
+  return new BlobServiceClient(settings.DataStorage__blobServiceUri, credential);
+}
