@@ -96,6 +96,12 @@ describe('NCRONTAB schedules', () => {
       '2026-01-01T00:00:00.000Z',
       ['2026-02-13T00:00:00.000Z', '2026-03-13T00:00:00.000Z', '2026-11-13T00:00:00.000Z'],
     ],
+    [
+      'five fields meaning no seconds',
+      '*/15 9 * * *',
+      '2026-01-01T09:20:00.000Z',
+      ['2026-01-01T09:30:00.000Z', '2026-01-01T09:45:00.000Z', '2026-01-02T09:00:00.000Z'],
+    ],
     ['year rollover', '0 0 0 1 1 *', '2026-12-31T23:59:59.500Z', ['2027-01-01T00:00:00.000Z']],
     [
       'month-end skipping short months',
@@ -116,7 +122,7 @@ describe('NCRONTAB schedules', () => {
   });
 
   it.each([
-    ['five fields (no seconds)', '*/5 * * * *'],
+    ['four fields', '* * * *'],
     ['seven fields', '0 0 0 * * * 2026'],
     ['an empty schedule', '   '],
     ['a second of 60', '60 * * * * *'],

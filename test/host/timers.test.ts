@@ -8,7 +8,7 @@ interface Run {
   item?: unknown;
   timer?: {
     schedule: { adjustForDST: boolean };
-    scheduleStatus: { last: string; next: string; lastUpdated: string };
+    scheduleStatus: { last: string; next: string; lastUpdated: string } | null;
     isPastDue: boolean;
   };
 }
@@ -41,8 +41,15 @@ afterAll(async () => {
 describe('timer triggers on the injected clock', () => {
   it('runs a runOnStartup timer once at start, before its schedule is due', async () => {
     const [run] = await runsOf('onStartup', 1);
-    expect(run?.timer?.isPastDue).toBe(false);
-    expect(run?.timer?.scheduleStatus.next).toBe('2027-01-01T00:00:00.000Z');
+    expect(run?.timer).toEqual({
+      schedule: { adjustForDST: true },
+      scheduleStatus: {
+        last: '0001-01-01T00:00:00.000Z',
+        next: '2027-01-01T00:00:00.000Z',
+        lastUpdated: '0001-01-01T00:00:00.000Z',
+      },
+      isPastDue: false,
+    });
   });
 
   it('fires nothing until the clock reaches the schedule', async () => {
@@ -50,19 +57,26 @@ describe('timer triggers on the injected clock', () => {
     expect((await runs()).filter((run) => run.name !== 'onStartup')).toEqual([]);
   });
 
-  it('fires each occurrence with the host timer payload as the worker camel-cases it', async () => {
+  it('fires each occurrence with the TimerInfo the previous run left, as the worker camel-cases it', async () => {
     await clock.advance(9 * 60_000); // 09:08
     const fiveMinutes = await runsOf('everyFiveMinutes', 2);
     expect(fiveMinutes).toHaveLength(2);
+    expect(fiveMinutes[0]?.timer?.scheduleStatus).toEqual({
+      last: '0001-01-01T00:00:00.000Z',
+      next: '2026-01-05T09:00:00.000Z',
+      lastUpdated: '0001-01-01T00:00:00.000Z',
+    });
     expect(fiveMinutes[1]?.timer).toEqual({
       schedule: { adjustForDST: true },
       scheduleStatus: {
         last: '2026-01-05T09:00:00.000Z',
-        next: '2026-01-05T09:10:00.000Z',
-        lastUpdated: '2026-01-05T09:05:00.000Z',
+        next: '2026-01-05T09:05:00.000Z',
+        lastUpdated: '2026-01-05T09:00:00.000Z',
       },
       isPastDue: false,
     });
+    const [unmonitored] = await runsOf('unmonitored', 1);
+    expect(unmonitored?.timer?.scheduleStatus).toBeNull();
     expect(await runsOf('weekdaysAtNine', 1)).toHaveLength(1);
     expect(
       app.logs.some((line) =>
@@ -76,6 +90,8 @@ describe('timer triggers on the injected clock', () => {
   it('reads a %SETTING% schedule and keeps firing across days', async () => {
     await clock.advance(24 * 3600_000); // 2026-01-06T09:08
     expect(await runsOf('nightly', 1)).toHaveLength(1);
+    // A five-field schedule has no seconds field: 09:30 once, on the first day.
+    expect(await runsOf('fiveFields', 1)).toHaveLength(1);
     expect(await runsOf('weekdaysAtNine', 2)).toHaveLength(2);
     // 09:00 and 09:05 yesterday, then every five minutes for 24 hours.
     expect(await runsOf('everyFiveMinutes', 2 + 288)).toHaveLength(2 + 288);

@@ -1,7 +1,8 @@
 /**
  * Timer schedules as the Functions host reads them: NCRONTAB with seconds (`sec min hour day month
- * day-of-week`: `*`, values, ranges, lists, `/` steps, month and day names) or a TimeSpan (`hh:mm:ss`,
- * `d.hh:mm:ss`) meaning "every interval". Day-of-month and day-of-week must both match (NCrontab ANDs them,
+ * day-of-week`: `*`, values, ranges, lists, `/` steps, month and day names; five fields mean no seconds, as
+ * WebJobs' `CronSchedule.HasSeconds` decides) or a TimeSpan (`hh:mm:ss`, `d.hh:mm:ss`) meaning "every
+ * interval". Day-of-month and day-of-week must both match (NCrontab ANDs them,
  * unlike Vixie cron). Times are UTC, the default of Azure (WEBSITE_TIME_ZONE unset).
  */
 
@@ -116,12 +117,13 @@ function parseField(text: string, spec: FieldSpec, expression: string): boolean[
 const maxSearchMs = 10 * 366 * 24 * 3600 * 1000;
 
 function cronSchedule(expression: string): Schedule {
-  const parts = expression.trim().split(/\s+/);
-  if (parts.length !== 6) {
+  const written = expression.trim().split(/\s+/);
+  if (written.length !== 5 && written.length !== 6) {
     throw new ScheduleError(
-      `Schedule '${expression}' has ${parts.length} fields; NCRONTAB needs 6: second minute hour day month day-of-week`,
+      `Schedule '${expression}' has ${written.length} fields; NCRONTAB needs 6 (second minute hour day month day-of-week) or 5 (no seconds)`,
     );
   }
+  const parts = written.length === 5 ? ['0', ...written] : written;
   const [second, minute, hour, day, month, weekday] = parts.map((part, index) =>
     parseField(part, fields[index]!, expression),
   ) as [boolean[], boolean[], boolean[], boolean[], boolean[], boolean[]];

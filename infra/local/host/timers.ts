@@ -8,9 +8,10 @@ import { parseSchedule, type Schedule } from './ncrontab';
 import type { RpcTypedData } from './rpc-types';
 
 /**
- * Timer triggers on the injected clock, like the Functions host's TimerListener: each occurrence of the
- * schedule invokes the function with the host's timer payload; occurrences of one timer run one after the
- * other, never overlapping; `runOnStartup` fires once when the host starts.
+ * Timer triggers on the injected clock, like WebJobs' TimerListener: each occurrence of the schedule invokes
+ * the function with the host's TimerInfo; occurrences of one timer run one after the other, never
+ * overlapping; `runOnStartup` fires once when the host starts. The ScheduleStatus a run sees is the one the
+ * previous run left (Last = previous run, Next = this occurrence), or null when `useMonitor` is false.
  */
 
 const timerTriggerSchema = z
@@ -21,20 +22,26 @@ const timerTriggerSchema = z
   })
   .loose();
 
-/** The payload the Functions host sends a Node timer trigger (a JSON string, PascalCase). */
-export function timerPayload(status: {
-  last: number | undefined;
-  next: number | undefined;
-  now: number;
-  isPastDue: boolean;
-}): RpcTypedData {
-  const iso = (ms: number | undefined): string =>
-    ms === undefined ? '0001-01-01T00:00:00.000Z' : new Date(ms).toISOString();
+interface ScheduleStatus {
+  readonly last: number | undefined;
+  readonly next: number | undefined;
+  readonly lastUpdated: number | undefined;
+}
+
+/** .NET's default(DateTime), which the host reports before a timer has ever run. */
+const neverIso = '0001-01-01T00:00:00.000Z';
+
+/** The TimerInfo the Functions host sends a Node timer trigger: a JSON string, PascalCase. */
+export function timerPayload(status: ScheduleStatus | null, isPastDue: boolean): RpcTypedData {
+  const iso = (ms: number | undefined): string => (ms === undefined ? neverIso : new Date(ms).toISOString());
   return {
     string: JSON.stringify({
       Schedule: { AdjustForDST: true },
-      ScheduleStatus: { Last: iso(status.last), Next: iso(status.next), LastUpdated: iso(status.now) },
-      IsPastDue: status.isPastDue,
+      ScheduleStatus:
+        status === null
+          ? null
+          : { Last: iso(status.last), Next: iso(status.next), LastUpdated: iso(status.lastUpdated) },
+      IsPastDue: isPastDue,
     }),
   };
 }
@@ -45,7 +52,8 @@ const pastDueThresholdMs = 1000;
 interface ScheduledTimer {
   readonly fn: RegisteredFunction;
   readonly schedule: Schedule;
-  last: number | undefined;
+  readonly useMonitor: boolean;
+  status: ScheduleStatus;
   cancel: (() => void) | undefined;
   /** The chain of this timer's invocations, so occurrences never overlap. */
   running: Promise<unknown>;
@@ -71,7 +79,15 @@ export class TimerScheduler {
         const schedule = parseSchedule(
           resolveSettingReferences(trigger.schedule, `The schedule of '${fn.name}'`),
         );
-        timer = { fn, schedule, last: undefined, cancel: undefined, running: Promise.resolve() };
+        const now = this.clock.now();
+        timer = {
+          fn,
+          schedule,
+          useMonitor: trigger.useMonitor !== false,
+          status: { last: undefined, next: schedule.next(now), lastUpdated: undefined },
+          cancel: undefined,
+          running: Promise.resolve(),
+        };
         runOnStartup = trigger.runOnStartup === true;
       } catch (error) {
         const message =
@@ -80,9 +96,8 @@ export class TimerScheduler {
         continue;
       }
       this.timers.set(fn.name, timer);
-      const now = this.clock.now();
-      if (runOnStartup) this.fire(timer, now);
-      this.arm(timer, now);
+      if (runOnStartup) this.fire(timer, this.clock.now(), 'startup');
+      this.arm(timer);
     }
   }
 
@@ -91,16 +106,15 @@ export class TimerScheduler {
     for (const timer of this.timers.values()) timer.cancel?.();
   }
 
-  /** The payload for an on-demand (admin API) run of a timer function. */
+  /** The TimerInfo for an on-demand (admin API) run of a timer function; it leaves the schedule alone. */
   payloadFor(fn: RegisteredFunction): RpcTypedData {
     const timer = this.timers.get(fn.name);
-    const now = this.clock.now();
-    return timerPayload({ last: timer?.last, next: timer?.schedule.next(now), now, isPastDue: false });
+    return timerPayload(timer === undefined || !timer.useMonitor ? null : timer.status, false);
   }
 
-  private arm(timer: ScheduledTimer, after: number): void {
+  private arm(timer: ScheduledTimer): void {
     if (this.stopped) return;
-    const due = timer.schedule.next(after);
+    const due = timer.status.next;
     if (due === undefined) {
       this.logger.write(
         'warn',
@@ -110,21 +124,18 @@ export class TimerScheduler {
     }
     timer.cancel = this.clock.schedule(due, () => {
       timer.cancel = undefined;
-      this.fire(timer, due);
-      this.arm(timer, due);
+      this.fire(timer, due, 'schedule');
+      this.arm(timer);
     });
   }
 
-  private fire(timer: ScheduledTimer, due: number): void {
-    // The payload is fixed when the timer fires, even if an earlier occurrence is still running.
+  /** Builds the payload now, updates the status as the run will leave it, and queues the invocation. */
+  private fire(timer: ScheduledTimer, due: number, cause: 'schedule' | 'startup'): void {
     const firedAt = this.clock.now();
-    const data = timerPayload({
-      last: timer.last,
-      next: timer.schedule.next(due),
-      now: firedAt,
-      isPastDue: firedAt - due > pastDueThresholdMs,
-    });
-    timer.last = due;
+    const data = timerPayload(timer.useMonitor ? timer.status : null, firedAt - due > pastDueThresholdMs);
+    // A scheduled run counts from its due time, a start-up run from now (TimerListener's adjustedInvocationTime).
+    const ranAt = cause === 'schedule' ? due : firedAt;
+    timer.status = { last: ranAt, next: timer.schedule.next(ranAt), lastUpdated: ranAt };
     timer.running = timer.running.then(async () => {
       if (this.stopped) return;
       await this.invoker.invoke(
