@@ -196,6 +196,13 @@ describe('Cosmos DB stand-in persistence', () => {
     await container.items.batch(upserts('keep', 0, 50), 'keep');
     const { etag } = await container.items.upsert({ id: 'etag', pk: 'keep', n: -1 });
     await container.item('keep-7', 'keep').delete();
+    // Replacing the container definition (here its indexing policy) keeps its items, as in Cosmos DB.
+    const { resource: definition } = await container.read();
+    await container.replace({
+      ...definition!,
+      indexingPolicy: { indexingMode: 'consistent', excludedPaths: [{ path: '/n/?' }] },
+    });
+    expect((await container.item('keep-8', 'keep').read<Doc>()).resource?.n).toBe(8);
     const feed = container.items.getChangeFeedIterator<Doc>({
       changeFeedStartFrom: ChangeFeedStartFrom.Beginning(),
     });
@@ -211,6 +218,8 @@ describe('Cosmos DB stand-in persistence', () => {
       const { resources } = await again.items.query<Doc>('SELECT * FROM c').fetchAll();
       expect(resources).toHaveLength(50); // 50 + 1 upserted - 1 deleted
       expect(resources.some((doc) => doc.id === 'keep-7')).toBe(false);
+      const { resource: definition } = await again.read();
+      expect(definition?.indexingPolicy?.excludedPaths).toEqual([{ path: '/n/?' }]);
       // The stored ETag survived: the old one still matches, so the replace succeeds.
       await again
         .item('etag', 'keep')

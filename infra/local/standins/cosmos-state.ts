@@ -151,9 +151,11 @@ export class CosmosState {
         restore(this.account.databases as unknown as AnyItems, record.ridCount, record.data);
         return;
       case 'container': {
-        const collections = this.existingDatabase(record.database).collections as unknown as AnyItems;
-        restore(collections, record.ridCount, record.data);
+        const database = this.existingDatabase(record.database);
+        const previous = database.collection(record.data.id);
+        restore(database.collections as unknown as AnyItems, record.ridCount, record.data);
         const collection = this.existingCollection(record.database, record.data.id);
+        if (previous.read()) keepContents(previous, collection); // a replaced container keeps its items
         if (record.lastLsn !== undefined) this.changeLog(collection).lastLsn = record.lastLsn;
         return;
       }
@@ -216,11 +218,33 @@ export class CosmosState {
   }
 
   private instrumentCollections(database: Database, databaseId: string): void {
-    this.instrument(database.collections as unknown as AnyItems, {
+    const collections = database.collections as unknown as AnyItems;
+    this.instrument(collections, {
       put: (data, ridCount) => ({ kind: 'container', database: databaseId, ridCount, data }),
       remove: (rid) => ({ kind: 'delete', of: 'container', database: databaseId, rid }),
       created: (collection: Collection, data) => this.instrumentContents(collection, databaseId, data.id),
     });
+    // The server replaces a container (e.g. a new indexing policy) by deleting it and creating an empty one.
+    // Cosmos DB keeps the items: move them over, and journal the replace as one put, not delete + put.
+    const originalReplace = collections.replace.bind(collections);
+    collections.replace = (data, original) => {
+      const previous = database.collection(String(original.id));
+      this.recording = false;
+      let stored: ItemObject;
+      try {
+        stored = originalReplace(data, original);
+      } finally {
+        this.recording = true;
+      }
+      keepContents(previous, database.collection(stored.id));
+      this.onRecord({
+        kind: 'container',
+        database: databaseId,
+        ridCount: collections._ridCount,
+        data: stored,
+      });
+      return stored;
+    };
   }
 
   private instrumentContents(collection: Collection, databaseId: string, containerId: string): void {
@@ -278,5 +302,16 @@ export class CosmosState {
         return child;
       };
     }
+  }
+}
+
+/** Moves a container's items, functions and key ranges to the object that replaces it. */
+function keepContents(from: Collection, to: Collection): void {
+  if (from === to) return;
+  to.documents = from.documents;
+  to.userDefinedFunctions = from.userDefinedFunctions;
+  to.partitionKeyRanges = from.partitionKeyRanges;
+  for (const contents of [to.documents, to.userDefinedFunctions, to.partitionKeyRanges]) {
+    (contents as unknown as { _parent: Collection })._parent = to;
   }
 }

@@ -4,7 +4,7 @@
  * only. Their keys are the public emulator keys, so settings written for the real emulators (`func start`
  * with Azurite and the Cosmos DB emulator) work unchanged.
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startAzurite, storageEmulatorAccount, type Azurite } from './azurite';
@@ -39,12 +39,8 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
   const log = options.log ?? (() => undefined);
   const ports = { ...defaultStandInPorts, ...options.ports };
   const dataDir = options.dataDir === undefined ? undefined : path.resolve(options.dataDir);
-  const tlsDir =
-    dataDir === undefined
-      ? await fs.mkdtemp(path.join(os.tmpdir(), 'standins-tls-'))
-      : path.join(dataDir, 'tls');
+  const tlsDir = dataDir === undefined ? await temporaryCaDirectory() : path.join(dataDir, 'tls');
   const cleanups: (() => Promise<void>)[] = [];
-  if (dataDir === undefined) cleanups.push(() => fs.rm(tlsDir, { recursive: true, force: true }));
   const closeAll = async (): Promise<void> => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   };
@@ -82,6 +78,17 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
     await closeAll();
     throw error;
   }
+}
+
+let temporaryCa: Promise<string> | undefined;
+
+/** In-memory mode: one throw-away CA per process (key generation costs ~0.5 s), removed at exit. */
+function temporaryCaDirectory(): Promise<string> {
+  temporaryCa ??= fs.mkdtemp(path.join(os.tmpdir(), 'standins-tls-')).then((dir) => {
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    return dir;
+  });
+  return temporaryCa;
 }
 
 export type StandInEndpoints = Omit<StandIns, 'env' | 'close'>;
