@@ -219,7 +219,7 @@ export class DurableEngine {
           this.activeInstances.delete(instanceId);
           return;
         }
-        await this.orchestrations.run(() => this.process(instance, message));
+        await this.process(instance, message);
       }
     } catch (error) {
       this.activeInstances.delete(instanceId);
@@ -298,12 +298,15 @@ export class DurableEngine {
     this.applyRetryConsequences(episode, message.event!);
 
     const history = [...instance.history, ...episode.events];
-    const started = performance.now();
-    const outcome = await this.host.invoke(meta.name, [
-      { name: this.triggerName(meta.name) ?? 'context', data: { string: this.bindingJson(meta, history) } },
-    ]);
+    // The limit covers the orchestrator invocation only, not the wait for the journal's fsync.
+    const { outcome, durationMs } = await this.orchestrations.run(async () => {
+      const started = performance.now();
+      const invoked = await this.host.invoke(meta.name, [
+        { name: this.triggerName(meta.name) ?? 'context', data: { string: this.bindingJson(meta, history) } },
+      ]);
+      return { outcome: invoked, durationMs: performance.now() - started };
+    });
     if (this.stopping) return; // Not recorded: the message is delivered again on the next start.
-    const durationMs = performance.now() - started;
     this.settings.onEpisode?.({
       instanceId: meta.instanceId,
       name: meta.name,
@@ -750,7 +753,7 @@ export class DurableEngine {
     if (this.stopping || this.runningWork.has(item.id)) return;
     this.runningWork.add(item.id);
     this.track(
-      this.activities.run(() => this.runActivity(item)).finally(() => this.runningWork.delete(item.id)),
+      this.runActivity(item).finally(() => this.runningWork.delete(item.id)),
       `activity ${item.name}`,
     );
   }
@@ -768,12 +771,10 @@ export class DurableEngine {
       event = failureEvent(ActionType.CallActivity, item.taskId, this.now(), { Reason: reason, Details: '' });
     } else {
       const started = Date.now();
-      const outcome = await this.host.invoke(
-        item.name,
-        [{ name: triggerName, data: { string: item.inputJson } }],
-        {
+      const outcome = await this.activities.run(() =>
+        this.host.invoke(item.name, [{ name: triggerName, data: { string: item.inputJson } }], {
           instanceId: { string: item.instanceId },
-        },
+        }),
       );
       if (this.stopping) return; // Runs again on the next start (at-least-once).
       event = activityEvent(item, outcome, this.now());
