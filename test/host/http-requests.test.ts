@@ -157,9 +157,9 @@ describe('responses', () => {
     expect(await (await app.fetch('/api/respond/stream')).text()).toBe('chunk-1;chunk-2;chunk-3');
   });
 
-  it('answers 204 when the handler returns nothing', async () => {
+  it('answers 200 with an empty body when the handler returns nothing, as the host does', async () => {
     const response = await app.fetch('/api/respond/nothing');
-    expect(response.status).toBe(204);
+    expect(response.status).toBe(200);
     expect(await response.text()).toBe('');
   });
 
@@ -194,6 +194,13 @@ describe('responses', () => {
     expect(executing).toBeGreaterThan(-1);
     expect(userLine).toBeGreaterThan(executing);
     expect(executed).toBeGreaterThan(userLine);
+  });
+
+  it('joins repeated request headers with a comma, as the host does', async () => {
+    const response = await rawRequest(app.host.url, '/api/respond/headers', {
+      headers: { 'x-test': ['one', 'two'] },
+    });
+    expect(response.headers['x-seen-header']).toBe('one,two');
   });
 
   it('gives the handler the request URL, method and decoded query', async () => {

@@ -138,11 +138,12 @@ describe('POST /admin/functions/{name}', () => {
     );
   });
 
-  it('answers 404 for an unknown function, 400 for an HTTP function or a bad body, 405 for GET', async () => {
+  it('answers 404 for an unknown function, 400 for an HTTP function or a missing or bad body, 405 for GET', async () => {
     const key = { 'x-functions-key': 'timer-key' };
     expect((await admin('missing', { headers: key, body: '{}' })).status).toBe(404);
     expect((await admin('runs', { headers: key, body: '{}' })).status).toBe(400);
     expect((await admin('queueWorker', { headers: key, body: '{"input":' })).status).toBe(400);
+    expect((await admin('queueWorker', { headers: key })).status).toBe(400);
     expect((await app.fetch('/admin/functions/queueWorker', { headers: key })).status).toBe(405);
   });
 });

@@ -37,12 +37,14 @@ export function readBody(request: IncomingMessage, limit: number): Promise<Buffe
   });
 }
 
-/** Header values as the host hands them to the worker: one string per name, repeated values comma-joined. */
+/**
+ * Header values as the host hands them to the worker: lower-case names, repeated values joined with ','
+ * (ASP.NET's StringValues.ToString(), in the host's ToRpcHttp).
+ */
 export function flattenHeaders(request: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value === undefined) continue;
-    headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  for (const [name, values] of Object.entries(request.headersDistinct)) {
+    if (values !== undefined) headers[name] = values.join(',');
   }
   return headers;
 }
@@ -113,8 +115,8 @@ export function writeRpcHttpResponse(
   method: string,
 ): void {
   if (!http) {
-    // The function produced no HTTP response at all.
-    response.writeHead(204).end();
+    // No HTTP response from the function: the host's FunctionInvocationMiddleware answers OkResult.
+    response.writeHead(200, { 'content-length': 0 }).end();
     return;
   }
   const status = Number.parseInt(http.statusCode ?? '200', 10);

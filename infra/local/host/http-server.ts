@@ -209,9 +209,10 @@ export function createRequestHandler(
     if (fn === undefined) return writeEmpty(response, 404);
     const body = await readBodyOr413(request, response);
     if (body === undefined) return;
+    // Like the host's FunctionsController.Invoke: the body must be a FunctionInvocation object.
     let parsed: z.output<typeof adminInvokeBodySchema>;
     try {
-      parsed = adminInvokeBodySchema.parse(body.length === 0 ? {} : JSON.parse(body.toString('utf8')));
+      parsed = adminInvokeBodySchema.parse(JSON.parse(body.toString('utf8')));
     } catch {
       return writeProblem(response, {
         status: 400,
