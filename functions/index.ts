@@ -6,3 +6,4 @@ import './health';
 import './me';
 import './agreement-template';
 import './samples';
+import './openapi';

@@ -5,12 +5,15 @@ import { CatalogIndex } from './engine/catalog-index';
 import { InvalidContinuationError } from './engine/continuation';
 import type { IndexedFile } from './engine/indexed-file';
 import { manifestChunks } from './manifest';
+import { decodeSnapshot, encodeSnapshot } from './snapshot';
 import type { CatalogQuery, ClickAnswer, Dau, Selection, SelectionAnswer } from './model';
 import type { CatalogStore } from './ports';
 
 export interface CatalogServiceOptions {
   /** How old the index may get before a request first reads the change feed (0: on every request). */
   refreshAfterMs: number;
+  /** Write a new snapshot once this many files changed since the last one (default 1000). */
+  snapshotAfterChanges?: number;
   now?: () => number;
   log?: (line: string) => void;
 }
@@ -32,6 +35,9 @@ export class CatalogService {
     { index: CatalogIndex; continuation: string; daus: Dau[]; dausVersion: string } | undefined;
   private refreshing: Promise<void> | undefined;
   private refreshedAt = Number.NEGATIVE_INFINITY;
+  private changesSinceSnapshot = 0;
+  private snapshotWrite: Promise<void> | undefined;
+  private readonly snapshotAfterChanges: number;
   private readonly now: () => number;
   private readonly log: (line: string) => void;
 
@@ -39,6 +45,7 @@ export class CatalogService {
     private readonly store: CatalogStore,
     private readonly options: CatalogServiceOptions,
   ) {
+    this.snapshotAfterChanges = options.snapshotAfterChanges ?? 1000;
     this.now = options.now ?? Date.now;
     this.log = options.log ?? (() => undefined);
   }
@@ -93,14 +100,29 @@ export class CatalogService {
     return this.current!;
   }
 
+  /** Resolves when no snapshot write is running (tests; a graceful shutdown). */
+  async idle(): Promise<void> {
+    await this.snapshotWrite;
+  }
+
   private async refresh(): Promise<void> {
     const started = this.now();
     const previous = this.current;
     const daus = await this.store.readDaus();
     const dausVersion = hash(JSON.stringify(daus));
+    let base: Iterable<IndexedFile> = previous?.index.files() ?? [];
+    let continuation = previous?.continuation;
+    let fromSnapshot = false;
+    if (previous === undefined) {
+      const snapshot = await this.store.readSnapshot();
+      if (snapshot !== undefined) {
+        base = [...decodeSnapshot(snapshot.head, snapshot.parts)];
+        continuation = snapshot.head.continuation;
+        fromSnapshot = true;
+      }
+    }
     // Latest version of each changed file; null marks a deletion.
     const changed = new Map<string, IndexedFile | null>();
-    let continuation = previous?.continuation;
     for await (const page of this.store.readChanges(continuation)) {
       for (const change of page.changes) {
         changed.set(
@@ -114,21 +136,48 @@ export class CatalogService {
     if (continuation === undefined) throw new Error('The catalog store gave no change-feed position');
     let index = previous?.index;
     if (index === undefined || changed.size > 0) {
-      index = CatalogIndex.build(mergedFiles(index, changed), daus);
+      index = CatalogIndex.build(mergedFiles(base, changed), daus);
       this.log(
-        `catalog: index ${index.version} with ${index.fileCount} files (${changed.size} changes) in ${this.now() - started} ms`,
+        `catalog: index ${index.version} with ${index.fileCount} files ` +
+          `(${fromSnapshot ? 'snapshot + ' : ''}${changed.size} changes) in ${this.now() - started} ms`,
       );
-    } else if (previous !== undefined && dausVersion !== previous.dausVersion) {
+    } else if (dausVersion !== previous?.dausVersion) {
       index = index.withDaus(daus);
+    }
+    // A cold start without a snapshot, or many changes since the last one: leave a fresh snapshot behind.
+    this.changesSinceSnapshot =
+      previous === undefined && !fromSnapshot ? Infinity : this.changesSinceSnapshot + changed.size;
+    if (this.changesSinceSnapshot >= this.snapshotAfterChanges && this.snapshotWrite === undefined) {
+      this.changesSinceSnapshot = 0;
+      this.snapshotWrite = this.writeSnapshot(index, continuation).finally(() => {
+        this.snapshotWrite = undefined;
+      });
     }
     this.current = { index, continuation, daus, dausVersion };
   }
+
+  private async writeSnapshot(index: CatalogIndex, continuation: string): Promise<void> {
+    try {
+      const takenAt = new Date(this.now()).toISOString();
+      const { head, parts } = encodeSnapshot(index.files(), {
+        snapshotId: `${index.version}-${hash(continuation + takenAt)}`,
+        continuation,
+        indexVersion: index.version,
+        takenAt,
+      });
+      await this.store.writeSnapshot(head, parts);
+      this.log(
+        `catalog: snapshot ${head.snapshotId} written (${head.fileCount} files, ${head.partCount} parts)`,
+      );
+    } catch (error) {
+      // Only cold starts get slower without it; answers stay right.
+      this.log(`catalog: could not write a snapshot: ${String(error).slice(0, 300)}`);
+    }
+  }
 }
 
-function* mergedFiles(index: CatalogIndex | undefined, changed: ReadonlyMap<string, IndexedFile | null>) {
-  if (index !== undefined) {
-    for (const file of index.files()) if (!changed.has(file.id)) yield file;
-  }
+function* mergedFiles(base: Iterable<IndexedFile>, changed: ReadonlyMap<string, IndexedFile | null>) {
+  for (const file of base) if (!changed.has(file.id)) yield file;
   for (const file of changed.values()) if (file !== null) yield file;
 }
 

@@ -5,9 +5,13 @@ import {
   type Database,
   type IndexingPolicy,
 } from '@azure/cosmos';
+import { z } from 'zod';
 import { parseIndexedFile } from '../engine/indexed-file';
 import { dauSchema, withoutSystemProperties, type Dau } from '../model';
 import type { CatalogStore, ChangePage, FileChange } from '../ports';
+import { snapshotHeadSchema, snapshotPartSchema, type SnapshotHead } from '../snapshot';
+
+const LATEST = 'latest';
 
 /**
  * Cosmos DB layout of the catalog.
@@ -23,10 +27,15 @@ import type { CatalogStore, ChangePage, FileChange } from '../ports';
  * does not report hard deletes, so deletes are written as `deleted: true` first).
  *
  * `catalogDaus`, partition key `/id`: six small documents read whole.
+ *
+ * `catalogSnapshots`, partition key `/snapshotId`: compact snapshots for cold starts (shared/catalog/snapshot.ts),
+ * one partition per snapshot holding its parts (≤ 1.5 MB each), and a `latest` document naming the current
+ * one with its change-feed position. Read by id and by partition only.
  */
 export const CATALOG_CONTAINERS = {
   files: 'catalogFiles',
   daus: 'catalogDaus',
+  snapshots: 'catalogSnapshots',
 } as const;
 
 export const FILES_INDEXING_POLICY: IndexingPolicy = {
@@ -42,8 +51,8 @@ const CHANGE_FEED_PAGE = 2000;
 /** Creates the catalog containers if they are missing (idempotent). */
 export async function ensureCatalogContainers(
   database: Database,
-): Promise<{ files: Container; daus: Container }> {
-  const [files, daus] = await Promise.all([
+): Promise<{ files: Container; daus: Container; snapshots: Container }> {
+  const [files, daus, snapshots] = await Promise.all([
     database.containers.createIfNotExists({
       id: CATALOG_CONTAINERS.files,
       partitionKey: { paths: ['/pk'] },
@@ -51,12 +60,16 @@ export async function ensureCatalogContainers(
       defaultTtl: -1,
     }),
     database.containers.createIfNotExists({ id: CATALOG_CONTAINERS.daus, partitionKey: { paths: ['/id'] } }),
+    database.containers.createIfNotExists({
+      id: CATALOG_CONTAINERS.snapshots,
+      partitionKey: { paths: ['/snapshotId'] },
+    }),
   ]);
-  return { files: files.container, daus: daus.container };
+  return { files: files.container, daus: daus.container, snapshots: snapshots.container };
 }
 
 export class CosmosCatalogStore implements CatalogStore {
-  private containers: Promise<{ files: Container; daus: Container }> | undefined;
+  private containers: ReturnType<typeof ensureCatalogContainers> | undefined;
 
   constructor(
     private readonly database: Database,
@@ -99,6 +112,45 @@ export class CosmosCatalogStore implements CatalogStore {
     if (position !== undefined) yield { changes: [], continuation: position };
   }
 
+  async readSnapshot() {
+    const { snapshots } = await this.ready();
+    const { resource: latest } = await snapshots.item(LATEST, LATEST).read<Record<string, unknown>>();
+    if (latest === undefined) return undefined;
+    try {
+      const head = snapshotHeadSchema.parse(latest.head);
+      const { resources } = await snapshots.items
+        .query<Record<string, unknown>>(inSnapshot('SELECT * FROM c', head.snapshotId), {
+          partitionKey: head.snapshotId,
+        })
+        .fetchAll();
+      const parts = resources
+        .map((document) => snapshotPartSchema.parse(withoutSystemProperties(document)))
+        .sort((a, b) => a.part - b.part);
+      return { head, parts };
+    } catch (error) {
+      this.log(`catalog: the latest snapshot is unusable, reading the whole change feed: ${describe(error)}`);
+      return undefined;
+    }
+  }
+
+  async writeSnapshot(head: SnapshotHead, parts: readonly unknown[][]): Promise<void> {
+    const { snapshots } = await this.ready();
+    const { resource: previous } = await snapshots
+      .item(LATEST, LATEST)
+      .read<{ head?: { snapshotId?: string } }>();
+    for (const [part, rows] of parts.entries()) {
+      await snapshots.items.upsert({ id: `part-${part}`, snapshotId: head.snapshotId, part, rows });
+    }
+    await snapshots.items.upsert({ id: LATEST, snapshotId: LATEST, head });
+    const stale = previous?.head?.snapshotId;
+    if (stale !== undefined && stale !== head.snapshotId) {
+      const { resources } = await snapshots.items
+        .query<{ id: string }>(inSnapshot('SELECT c.id FROM c', stale), { partitionKey: stale })
+        .fetchAll();
+      for (const { id } of resources) await snapshots.item(id, stale).delete();
+    }
+  }
+
   /** Soft-deleted or unreadable documents leave the index; an invalid document is logged, never served. */
   private toChange(document: Record<string, unknown>): FileChange {
     const id = String(document.id);
@@ -106,10 +158,22 @@ export class CosmosCatalogStore implements CatalogStore {
     try {
       return { kind: 'upsert', file: parseIndexedFile(withoutSystemProperties(document)) };
     } catch (error) {
-      this.log(
-        `catalog: document ${id} is not a valid catalog file and is left out: ${String(error).slice(0, 300)}`,
-      );
+      this.log(`catalog: document ${id} is not a valid catalog file and is left out: ${describe(error)}`);
       return { kind: 'delete', id };
     }
   }
+}
+
+/** One log line about a failure; zod errors list their issues compactly. */
+function describe(error: unknown): string {
+  const text = error instanceof z.ZodError ? z.prettifyError(error) : String(error);
+  return text.replace(/\s+/g, ' ').slice(0, 400);
+}
+
+/** The partition key narrows the query on Cosmos; the WHERE clause says the same for stores that ignore it. */
+function inSnapshot(select: string, snapshotId: string) {
+  return {
+    query: `${select} WHERE c.snapshotId = @snapshotId`,
+    parameters: [{ name: '@snapshotId', value: snapshotId }],
+  };
 }

@@ -1,0 +1,27 @@
+import { app } from '@azure/functions';
+import { buildOpenApiDocument } from '../shared/http/openapi';
+import { principalSchema } from '../shared/identity/principal';
+import { catalogRoutes } from './catalog';
+import { me } from './me';
+
+/** `GET /api/openapi.json`: the API description, generated once from the handlers' own zod schemas. */
+const document = JSON.stringify(
+  buildOpenApiDocument({ title: 'Data Requests API', version: '0.1.0' }, [
+    ...catalogRoutes,
+    {
+      method: 'get',
+      path: '/api/me',
+      summary: 'The signed-in caller',
+      spec: me.spec,
+      responses: { 200: { description: 'The caller', schema: principalSchema } },
+    },
+  ]),
+);
+
+app.http('openapi', {
+  route: 'openapi.json',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: () =>
+    Promise.resolve({ status: 200, headers: { 'content-type': 'application/json' }, body: document }),
+});
