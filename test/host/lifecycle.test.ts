@@ -1,6 +1,10 @@
+import fs from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { HostContext, HostExtension } from '../../infra/local/host';
+import { startHost, type HostContext, type HostExtension } from '../../infra/local/host';
 import { startFixture } from './fixtures';
 
 async function waitForLog(logs: string[], text: string): Promise<void> {
@@ -78,6 +82,70 @@ describe('start and shutdown', () => {
   });
 });
 
+describe('settings files', () => {
+  /** A throwaway app with no functions, so it needs no node_modules: only settings matter here. */
+  function emptyApp(settings: object): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'host-settings-'));
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ main: 'index.js' }));
+    fs.writeFileSync(path.join(dir, 'index.js'), '');
+    fs.writeFileSync(path.join(dir, 'local.settings.json'), JSON.stringify(settings));
+    return dir;
+  }
+
+  async function freePort(): Promise<number> {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    return port;
+  }
+
+  it('listens on Host.LocalHttpPort when no port is given, on loopback only', async () => {
+    const port = await freePort();
+    const appDir = emptyApp({ Values: {}, Host: { LocalHttpPort: port } });
+    const host = await startHost({ appDir, log: () => undefined });
+    try {
+      expect(host.url).toBe(`http://127.0.0.1:${port}`);
+      expect((await fetch(`${host.url}/api/anything`)).status).toBe(404);
+    } finally {
+      await host.close();
+      fs.rmSync(appDir, { recursive: true });
+    }
+  });
+
+  it('overwrites an empty real variable but keeps a set one, and says so', async () => {
+    const appDir = emptyApp({
+      Values: { SETTINGS_EMPTY_IN_ENV: 'from file', SETTINGS_SET_IN_ENV: 'from file' },
+    });
+    process.env.SETTINGS_EMPTY_IN_ENV = '';
+    process.env.SETTINGS_SET_IN_ENV = 'real';
+    const logs: string[] = [];
+    const host = await startHost({ appDir, port: 0, log: (line) => logs.push(line) });
+    try {
+      expect(process.env.SETTINGS_EMPTY_IN_ENV).toBe('from file');
+      expect(process.env.SETTINGS_SET_IN_ENV).toBe('real');
+      expect(logs.some((line) => line.includes("Skipping 'SETTINGS_SET_IN_ENV' from local settings"))).toBe(
+        true,
+      );
+    } finally {
+      await host.close();
+      fs.rmSync(appDir, { recursive: true });
+    }
+    expect(process.env.SETTINGS_EMPTY_IN_ENV).toBe('');
+  });
+
+  it('refuses CORS "*" together with credentials, as ASP.NET does', async () => {
+    const appDir = emptyApp({ Values: {}, Host: { CORS: '*', CORSCredentials: true } });
+    try {
+      await expect(startHost({ appDir, port: 0, log: () => undefined })).rejects.toThrow(
+        /cannot be combined/,
+      );
+    } finally {
+      fs.rmSync(appDir, { recursive: true });
+    }
+  });
+});
+
 describe('another app folder (--app): glob main, empty route prefix, local.settings.json', () => {
   it('loads every file the glob matches and serves routes at the root', async () => {
     const app = await startFixture('alt-app');
@@ -91,18 +159,6 @@ describe('another app folder (--app): glob main, empty route prefix, local.setti
       expect((await app.fetch('/api/ping')).status).toBe(404);
       expect(app.logs).toContain(`        hello: [GET] ${app.host.url}/hello/{name?}`);
       expect(app.logs).toContain(`        root: [GET] ${app.host.url}/`);
-    } finally {
-      await app.host.close();
-    }
-  });
-
-  it('takes the port from Host.LocalHttpPort when no port is given, and listens on loopback only', async () => {
-    // The fixture's LocalHttpPort is 0 (a free port); without it the host would take 7071.
-    const app = await startFixture('alt-app', { port: undefined });
-    try {
-      expect(app.host.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-      expect(app.host.url.endsWith(':7071')).toBe(false);
-      expect((await app.fetch('/ping')).status).toBe(200);
     } finally {
       await app.host.close();
     }

@@ -98,29 +98,33 @@ export function readAppFiles(appDir: string): AppFiles {
 }
 
 /**
- * Applies settings to `process.env` as func does: `Values` never overwrite variables already set in the real
- * environment; `overrides` (the stand-ins' endpoints) always win. Returns a function that restores the
- * environment, so a later app in the same process starts from the real environment again.
+ * Applies settings to `process.env` as func does: `Values` never overwrite variables already set (non-empty)
+ * in the real environment; `overrides` (the stand-ins' endpoints) always win. Returns the names skipped and a
+ * function that restores the environment, so a later app in the same process starts from the real one.
  */
 export function applyEnvironment(
   values: Record<string, string>,
   overrides: Record<string, string>,
-): () => void {
+): { skipped: string[]; restore: () => void } {
   const previous = new Map<string, string | undefined>();
   const set = (name: string, value: string): void => {
     if (!previous.has(name)) previous.set(name, process.env[name]);
     process.env[name] = value;
   };
+  const skipped: string[] = [];
   for (const [name, value] of Object.entries(values)) {
-    if (process.env[name] === undefined) set(name, value);
+    if (name === '') continue;
+    if (process.env[name]) skipped.push(name);
+    else set(name, value);
   }
   for (const [name, value] of Object.entries(overrides)) set(name, value);
-  return () => {
+  const restore = (): void => {
     for (const [name, value] of previous) {
       if (value === undefined) Reflect.deleteProperty(process.env, name);
       else process.env[name] = value;
     }
   };
+  return { skipped: skipped.filter((name) => !(name in overrides)), restore };
 }
 
 const settingReference = /%([A-Za-z0-9_:.-]+)%/g;

@@ -20,7 +20,8 @@ export function parseCorsPolicy(
     .map((origin) => origin.trim().replace(/\/+$/, ''))
     .filter((origin) => origin !== '');
   if (list.length === 0) return undefined;
-  const anyOrigin = list.includes('*');
+  // ASP.NET's CorsPolicy.AllowAnyOrigin: "*" as the only origin (func start passes the list to WithOrigins).
+  const anyOrigin = list.length === 1 && list[0] === '*';
   if (anyOrigin && credentials === true) {
     // ASP.NET Core refuses this combination when it builds the policy, so func start does too.
     throw new Error(

@@ -82,13 +82,13 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const clock = options.clock ?? new SystemClock();
   const sink = options.log ?? ((line: string) => console.log(line));
   const files = readAppFiles(options.appDir);
-  const restoreEnvironment = applyEnvironment(files.settings.Values, options.env ?? {});
-  const cleanups: (() => void | Promise<void>)[] = [restoreEnvironment];
+  const environment = applyEnvironment(files.settings.Values, options.env ?? {});
+  const cleanups: (() => void | Promise<void>)[] = [environment.restore];
   const cleanUp = async (): Promise<void> => {
     for (const cleanup of cleanups.reverse()) await cleanup();
   };
   try {
-    return await start(options, files, clock, sink, cleanups, cleanUp);
+    return await start(options, files, environment.skipped, clock, sink, cleanups, cleanUp);
   } catch (error) {
     await cleanUp();
     throw error;
@@ -98,6 +98,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
 async function start(
   options: HostOptions,
   files: ReturnType<typeof readAppFiles>,
+  skippedSettings: readonly string[],
   clock: Clock,
   sink: (line: string) => void,
   cleanups: (() => void | Promise<void>)[],
@@ -105,6 +106,12 @@ async function start(
 ): Promise<RunningHost> {
   const hostJson = resolveHostJson(files.rawHostJson);
   const logger = new HostLogger(sink, clock, parseLogLevel(hostJson.logging?.logLevel?.default));
+  for (const name of skippedSettings) {
+    logger.write(
+      'warn',
+      `Skipping '${name}' from local settings as it's already defined in current environment variables.`,
+    );
+  }
   const cors = parseCorsPolicy(files.settings.Host.CORS, files.settings.Host.CORSCredentials);
   const extensions = options.extensions ?? [];
   const masterKey = options.masterKey ?? randomBytes(32).toString('base64url');
@@ -144,7 +151,8 @@ async function start(
   invoker.indexFunctions();
 
   const server = http.createServer();
-  const port = await listen(server, options.port ?? files.settings.Host.LocalHttpPort ?? defaultPort);
+  // LocalHttpPort 0 means "not set" to func (default(int)), so it is 7071 there too.
+  const port = await listen(server, options.port ?? (files.settings.Host.LocalHttpPort || defaultPort));
   let serverClosed: Promise<void> | undefined;
   const stopIntake = (): Promise<void> => (serverClosed ??= closeServer(server));
   cleanups.push(stopIntake);
