@@ -17,7 +17,17 @@ import { z } from 'zod';
 
 type AnyItems = Items<never, never>;
 
-const resource = z.looseObject({ id: z.string(), _rid: z.string(), _self: z.string() });
+/** A stored resource, checked for its identity fields only (and not copied: snapshots hold many). */
+const resource = z.custom<ItemObject>((value) => {
+  const candidate = value as Partial<Record<'id' | '_rid' | '_self', unknown>> | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.id === 'string' &&
+    typeof candidate._rid === 'string' &&
+    typeof candidate._self === 'string'
+  );
+}, 'a stored resource with id, _rid and _self');
 
 /** One persisted mutation (journal) or one resource of the state (snapshot). */
 export const stateRecordSchema = z.discriminatedUnion('kind', [
