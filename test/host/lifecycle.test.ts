@@ -134,6 +134,16 @@ describe('settings files', () => {
     expect(process.env.SETTINGS_EMPTY_IN_ENV).toBe('');
   });
 
+  it('takes the request size limit from FUNCTIONS_REQUEST_BODY_SIZE_LIMIT, as the host does', async () => {
+    const app = await startFixture('http-routes', { env: { FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: '10' } });
+    try {
+      expect((await app.fetch('/api/body/text', { method: 'POST', body: 'ten bytes!' })).status).toBe(200);
+      expect((await app.fetch('/api/body/text', { method: 'POST', body: 'eleven byte' })).status).toBe(413);
+    } finally {
+      await app.host.close();
+    }
+  });
+
   it('refuses CORS "*" together with credentials, as ASP.NET does', async () => {
     const appDir = emptyApp({ Values: {}, Host: { CORS: '*', CORSCredentials: true } });
     try {

@@ -36,7 +36,10 @@ export interface HostOptions {
   dataDir?: string;
   /** Default: random, printed at start. */
   masterKey?: string;
-  /** Default 100 MiB (the Functions host's limit); larger bodies get 413 problem+json. */
+  /**
+   * Default: the FUNCTIONS_REQUEST_BODY_SIZE_LIMIT setting, else 100 MiB (the Functions host's limit); larger
+   * bodies get 413 problem+json.
+   */
   maxRequestBodyBytes?: number;
   /** Default console.log; everything the host prints goes here. */
   log?: (line: string) => void;
@@ -55,6 +58,17 @@ export interface RunningHost {
 const defaultPort = 7071;
 const defaultMaxRequestBodyBytes = 100 * 1024 * 1024;
 const loopback = '127.0.0.1';
+
+/** The Functions host reads its request size limit from this app setting (bytes). */
+function requestBodyLimitFromSettings(): number | undefined {
+  const text = process.env.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT;
+  if (text === undefined || text === '') return undefined;
+  const bytes = Number(text);
+  if (!Number.isSafeInteger(bytes) || bytes <= 0) {
+    throw new Error(`FUNCTIONS_REQUEST_BODY_SIZE_LIMIT must be a positive number of bytes, got '${text}'`);
+  }
+  return bytes;
+}
 
 function listen(server: http.Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -189,7 +203,8 @@ async function start(
       extensions,
       masterKey,
       cors,
-      maxRequestBodyBytes: options.maxRequestBodyBytes ?? defaultMaxRequestBodyBytes,
+      maxRequestBodyBytes:
+        options.maxRequestBodyBytes ?? requestBodyLimitFromSettings() ?? defaultMaxRequestBodyBytes,
       logger,
       baseUrl: () => baseUrl,
       accepting: () => accepting,
