@@ -53,8 +53,9 @@ describe('route templates', () => {
     expect((await echo('/api/items/-2147483648')).body?.functionName).toBe('itemById');
   });
 
-  it('decodes parameter values', async () => {
+  it('decodes parameter values, except an encoded slash (as Kestrel does)', async () => {
     expect((await echo('/api/items/hello%20world')).body?.params).toEqual({ name: 'hello world' });
+    expect((await echo('/api/items/a%2Fb')).body?.params).toEqual({ name: 'a%2Fb' });
   });
 
   it('handles optional and defaulted parameters', async () => {

@@ -275,5 +275,7 @@ describe('extensions', () => {
       await app.host.close();
     }
     expect(calls).toEqual(['start:true:true', 'stop']);
+    const afterClose = await context!.invoke('queueWorker', [{ name: 'item', data: { string: '1' } }]);
+    expect(afterClose.ok).toBe(false);
   });
 });

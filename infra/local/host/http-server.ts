@@ -132,7 +132,8 @@ function parsePath(rawUrl: string): { segments: string[]; search: string } {
     }
     let decoded: string;
     try {
-      decoded = decodeURIComponent(segment);
+      // Kestrel decodes the path except %2F, so an encoded slash reaches route values as "%2F".
+      decoded = decodeURIComponent(segment.replace(/%2f/gi, '%252F'));
     } catch {
       throw new BadRequestPath('The request path has an invalid percent-encoding');
     }

@@ -253,6 +253,7 @@ async function start(
       server.closeIdleConnections();
       await invoker.runHooks('appTerminate', invoker.appHookContext());
       await cleanUp();
+      invoker.stopped = true;
       logger.write('info', 'Host stopped');
     })();
     return closing;

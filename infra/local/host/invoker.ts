@@ -45,6 +45,8 @@ export class Invoker {
   readonly appLevelOnlyHookData: Record<string, unknown> = {};
   private readonly inFlight = new Set<Promise<unknown>>();
   private inLogHook = false;
+  /** Set once the host has shut down: the app's resources (hooks, extensions) are gone. */
+  stopped = false;
 
   constructor(
     private readonly app: AppRegistry,
@@ -142,6 +144,8 @@ export class Invoker {
     triggerMetadata: Record<string, RpcTypedData>,
     options: InvokeOptions,
   ): Promise<InvocationOutcome> {
+    if (this.stopped)
+      return { ok: false, error: new Error(`The host has stopped; '${functionName}' cannot run`) };
     const registered = this.functions.get(functionName);
     const callback =
       registered && this.app.functions.get(registered.metadata.functionId ?? functionName)?.callback;
