@@ -70,10 +70,10 @@ describe('restart', () => {
     await second.close();
 
     fs.appendFileSync(journal, 'not json\n[]\n');
-    await expect(startDurableHost({ dataDir })).rejects.toThrow(/journal .* is corrupt at line 1/);
+    await expect(startDurableHost({ dataDir })).rejects.toThrow(/journal .* is corrupt at line 2/);
   });
 
-  it('keeps the snapshot and journal small: recovery folds the journal into the snapshot', async () => {
+  it('folds the journal into the snapshot on start, and ignores a journal already folded before a crash', async () => {
     const first = await startDurableHost({ dataDir });
     const id = await first.start('fanOutFanIn', 10);
     await first.waitFor(id, 'Completed');
@@ -81,8 +81,30 @@ describe('restart', () => {
     expect(fs.statSync(path.join(hubDir(), 'journal.ndjson')).size).toBeGreaterThan(0);
 
     const second = await startDurableHost({ dataDir });
-    expect(fs.statSync(path.join(hubDir(), 'journal.ndjson')).size).toBe(0);
+    expect(fs.readFileSync(path.join(hubDir(), 'journal.ndjson'), 'utf8')).toMatch(
+      /^\{"generation":\d+\}\n$/,
+    );
     expect((await second.status(id)).output).toBe(110);
     await second.close();
+
+    // A crash right after the snapshot of generation N+1 was renamed into place, before the journal of
+    // generation N was reset: replaying that journal again would duplicate its history.
+    const journal = path.join(hubDir(), 'journal.ndjson');
+    const snapshot = JSON.parse(fs.readFileSync(path.join(hubDir(), 'snapshot.json'), 'utf8')) as {
+      generation: number;
+    };
+    const staleOps = [
+      {
+        op: 'history',
+        instanceId: id,
+        events: [
+          { EventType: 15, EventId: -1, IsPlayed: false, Timestamp: '2030-01-01T00:00:00Z', Name: 'dup' },
+        ],
+      },
+    ];
+    fs.writeFileSync(journal, `{"generation":${snapshot.generation - 1}}\n${JSON.stringify(staleOps)}\n`);
+    const third = await startDurableHost({ dataDir });
+    expect(third.durable.history(id)?.some((event) => event.Name === 'dup')).toBe(false);
+    await third.close();
   });
 });

@@ -170,6 +170,30 @@ describe('store', () => {
     await reopened.close();
   });
 
+  it('compacts the journal into a snapshot while commits keep arriving, losing none', async () => {
+    directory = fs.mkdtempSync(path.join(os.tmpdir(), 'durable-compact-'));
+    const store = await DurableStore.open(directory, { compactAfterBytes: 2048 });
+    await store.commit([{ op: 'instance', meta: meta('busy') }]);
+    const commits = Array.from({ length: 200 }, (_, i) =>
+      store.commit([
+        {
+          op: 'history',
+          instanceId: 'busy',
+          events: [historyEvent(EventType.EventRaised, t0 + i, { Name: `e${i}` })],
+        },
+      ]),
+    );
+    await Promise.all(commits);
+    await store.close();
+    expect(fs.statSync(path.join(directory, 'journal.ndjson')).size).toBeLessThan(4096);
+    expect(fs.statSync(path.join(directory, 'snapshot.json')).size).toBeGreaterThan(2048);
+
+    const reopened = await DurableStore.open(directory);
+    const names = reopened.instances.get('busy')?.history.map((event) => event.Name);
+    expect(names).toEqual(Array.from({ length: 200 }, (_, i) => `e${i}`));
+    await reopened.close();
+  });
+
   it('refuses a task hub directory owned by another live process, and takes over a dead owner', async () => {
     directory = fs.mkdtempSync(path.join(os.tmpdir(), 'durable-lock-'));
     fs.writeFileSync(path.join(directory, 'owner.pid'), String(process.ppid));

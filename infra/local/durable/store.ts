@@ -8,6 +8,7 @@
  * file with group-committed fsyncs is durable at every acknowledgement and costs one write per batch.
  * On open the snapshot plus the journal are replayed (a torn last line from a kill mid-write is dropped), a
  * fresh snapshot is written and the journal restarts empty; it is also compacted when it grows large.
+ * A second process on the same directory is refused (`owner.pid`): it would run the same instances.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -128,14 +129,18 @@ export type StoreOp =
   | { readonly op: 'timerDone'; readonly id: string }
   | { readonly op: 'purge'; readonly instanceId: string };
 
+const snapshotFile = 'snapshot.json';
+const journalFile = 'journal.ndjson';
+
 interface Snapshot {
+  readonly generation: number;
   readonly instances: readonly StoredInstance[];
   readonly work: readonly ActivityWorkItem[];
   readonly timers: readonly TimerItem[];
 }
 
 /** Compact the journal into a snapshot once it passes this size. */
-const compactAfterBytes = 64 * 1024 * 1024;
+const defaultCompactAfterBytes = 64 * 1024 * 1024;
 
 export class DurableStore {
   readonly instances = new Map<string, StoredInstance>();
@@ -146,13 +151,21 @@ export class DurableStore {
   private constructor(private readonly directory: string | undefined) {}
 
   /** Opens (and recovers) the store in `directory`, or an in-memory one when it is undefined. */
-  static async open(directory: string | undefined): Promise<DurableStore> {
+  static async open(
+    directory: string | undefined,
+    options: { compactAfterBytes?: number } = {},
+  ): Promise<DurableStore> {
     const store = new DurableStore(directory);
     if (directory !== undefined) {
       await fs.promises.mkdir(directory, { recursive: true });
       acquireLock(directory);
-      await store.recover(directory);
-      store.journal = await Journal.open(path.join(directory, 'journal.ndjson'), () => store.snapshotText());
+      const generation = await store.recover(directory);
+      store.journal = await Journal.start(
+        directory,
+        generation,
+        (next) => store.snapshotText(next),
+        options.compactAfterBytes ?? defaultCompactAfterBytes,
+      );
     }
     return store;
   }
@@ -222,8 +235,9 @@ export class DurableStore {
     }
   }
 
-  private snapshotText(): string {
+  private snapshotText(generation: number): string {
     const snapshot: Snapshot = {
+      generation,
       instances: [...this.instances.values()],
       work: [...this.work.values()],
       timers: [...this.timers.values()],
@@ -231,57 +245,91 @@ export class DurableStore {
     return JSON.stringify(snapshot);
   }
 
-  private async recover(directory: string): Promise<void> {
-    const snapshotPath = path.join(directory, 'snapshot.json');
-    const journalPath = path.join(directory, 'journal.ndjson');
-    const snapshotText = await readIfExists(snapshotPath);
+  /** Loads snapshot + journal and returns the snapshot's generation. */
+  private async recover(directory: string): Promise<number> {
+    const journalPath = path.join(directory, journalFile);
+    const snapshotText = await readIfExists(path.join(directory, snapshotFile));
+    let generation = 0;
     if (snapshotText !== undefined) {
       const snapshot = JSON.parse(snapshotText) as Snapshot;
+      generation = snapshot.generation;
       for (const instance of snapshot.instances) this.instances.set(instance.meta.instanceId, instance);
       for (const item of snapshot.work) this.work.set(item.id, item);
       for (const timer of snapshot.timers) this.timers.set(timer.id, timer);
     }
-    const journalText = (await readIfExists(journalPath)) ?? '';
-    const lines = journalText.split('\n');
-    lines.forEach((line, index) => {
-      if (line === '') return;
-      let ops: StoreOp[];
+    const lines = ((await readIfExists(journalPath)) ?? '').split('\n');
+    let journalGeneration: number | undefined;
+    for (const [index, line] of lines.entries()) {
+      if (line === '') continue;
+      let parsed: unknown;
       try {
-        ops = JSON.parse(line) as StoreOp[];
+        parsed = JSON.parse(line);
       } catch (error) {
         // Only the last line can be torn (killed mid-append); its batch was never acknowledged.
-        if (index >= lines.length - 2) return;
+        if (index >= lines.length - 2) break;
         throw new Error(`Durable journal ${journalPath} is corrupt at line ${index + 1}`, { cause: error });
       }
-      for (const op of ops) this.apply(op);
-    });
-    await writeFileDurably(snapshotPath, this.snapshotText());
-    await fs.promises.writeFile(journalPath, '');
+      if (journalGeneration === undefined) {
+        const header = parsed as Partial<JournalHeader>;
+        if (typeof header.generation !== 'number') {
+          throw new Error(`Durable journal ${journalPath} has no generation header`);
+        }
+        journalGeneration = header.generation;
+        if (journalGeneration > generation) {
+          throw new Error(
+            `Durable journal ${journalPath} is newer than its snapshot: the snapshot is missing`,
+          );
+        }
+        // A journal of an older generation was folded into the snapshot just before a crash.
+        if (journalGeneration < generation) break;
+        continue;
+      }
+      for (const op of parsed as StoreOp[]) this.apply(op);
+    }
+    return generation;
   }
 }
 
-/** Append-only file with group commit: appends made while a write+fsync is under way share the next one. */
+interface JournalHeader {
+  readonly generation: number;
+}
+
+/**
+ * Append-only file with group commit: appends made while a write+fsync is under way share the next one.
+ * Its first line names its generation; compaction writes the state as snapshot generation N+1 (atomically,
+ * by rename), then restarts the journal with header N+1. A crash in between leaves a journal of generation N
+ * beside snapshot N+1, which recovery skips because the snapshot already holds it.
+ */
 class Journal {
   private pending: { line: string; resolve: () => void; reject: (error: Error) => void }[] = [];
   private flushing: Promise<void> | undefined;
   private size = 0;
 
   private constructor(
-    private readonly filePath: string,
-    private handle: fs.promises.FileHandle,
-    private readonly snapshot: () => string,
+    private readonly directory: string,
+    private readonly handle: fs.promises.FileHandle,
+    private generation: number,
+    private readonly snapshot: (generation: number) => string,
+    private readonly compactAfterBytes: number,
   ) {}
 
-  static async open(filePath: string, snapshot: () => string): Promise<Journal> {
-    return new Journal(filePath, await fs.promises.open(filePath, 'a'), snapshot);
+  /** Writes the current state as a new generation and starts its empty journal. */
+  static async start(
+    directory: string,
+    previousGeneration: number,
+    snapshot: (generation: number) => string,
+    compactAfterBytes: number,
+  ): Promise<Journal> {
+    const handle = await fs.promises.open(path.join(directory, journalFile), 'a');
+    const journal = new Journal(directory, handle, previousGeneration, snapshot, compactAfterBytes);
+    await journal.compact();
+    return journal;
   }
 
   append(line: string): Promise<void> {
     return new Promise((resolve, reject) => {
       this.pending.push({ line, resolve, reject });
-      this.flushing ??= this.flush().finally(() => {
-        this.flushing = undefined;
-      });
+      this.flushing ??= this.flush();
     });
   }
 
@@ -290,33 +338,42 @@ class Journal {
     await this.handle.close();
   }
 
+  /**
+   * Writes pending batches until none is left. `flushing` is cleared in the same synchronous step that finds
+   * the queue empty, so an append arriving a moment later always starts a new flush.
+   */
   private async flush(): Promise<void> {
-    while (this.pending.length > 0) {
-      if (this.size > compactAfterBytes) await this.compact();
-      const batch = this.pending;
-      this.pending = [];
-      const text = batch.map((entry) => entry.line + '\n').join('');
-      try {
-        await this.handle.write(text);
-        await this.handle.datasync();
-        this.size += Buffer.byteLength(text);
-        for (const entry of batch) entry.resolve();
-      } catch (error) {
-        for (const entry of batch) entry.reject(error as Error);
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending;
+        this.pending = [];
+        try {
+          const text = batch.map((entry) => entry.line + '\n').join('');
+          await this.handle.writeFile(text);
+          await this.handle.datasync();
+          this.size += Buffer.byteLength(text);
+          for (const entry of batch) entry.resolve();
+          // Nothing pending means every applied batch is on disk: the in-memory state is the durable state.
+          if (this.size > this.compactAfterBytes && this.pending.length === 0) await this.compact();
+        } catch (error) {
+          for (const entry of [...batch, ...this.pending]) entry.reject(error as Error);
+          this.pending = [];
+        }
       }
+    } finally {
+      this.flushing = undefined;
     }
   }
 
-  /**
-   * Called between flushes with nothing pending: the in-memory state then equals the durable state, so its
-   * snapshot (taken synchronously, before anything else can apply) replaces the journal.
-   */
   private async compact(): Promise<void> {
-    const text = this.snapshot();
-    await writeFileDurably(path.join(path.dirname(this.filePath), 'snapshot.json'), text);
-    await this.handle.close();
-    this.handle = await fs.promises.open(this.filePath, 'w');
-    this.size = 0;
+    const next = this.generation + 1;
+    await writeFileDurably(path.join(this.directory, snapshotFile), this.snapshot(next));
+    await this.handle.truncate(0);
+    const header = JSON.stringify({ generation: next } satisfies JournalHeader) + '\n';
+    await this.handle.writeFile(header);
+    await this.handle.datasync();
+    this.generation = next;
+    this.size = Buffer.byteLength(header);
   }
 }
 
@@ -334,7 +391,7 @@ async function writeFileDurably(filePath: string, text: string): Promise<void> {
   const temporary = `${filePath}.tmp`;
   const handle = await fs.promises.open(temporary, 'w');
   try {
-    await handle.write(text);
+    await handle.writeFile(text);
     await handle.sync();
   } finally {
     await handle.close();
