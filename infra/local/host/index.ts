@@ -137,11 +137,10 @@ async function start(
       inputBindings.set(type, provider);
   }
 
-  // eslint-disable-next-line prefer-const -- assigned after load, read lazily by log calls during load
-  let invoker: Invoker;
+  // The library logs through the registry only while the app loads, after `invoker` exists.
   const registry = openAppRegistry((level, category, message) => invoker.log(level, category, message));
   cleanups.push(() => closeAppRegistry(registry));
-  invoker = new Invoker(
+  const invoker = new Invoker(
     registry,
     () => {
       const model = currentProgrammingModel();
@@ -226,9 +225,8 @@ async function start(
     for (const extension of startedExtensions.reverse()) await extension.stop();
   });
 
-  printBanner(
-    logger,
-    invoker.functions.values(),
+  printBanner(logger, {
+    functions: invoker.functions.values(),
     routes,
     failed,
     claimed,
@@ -236,7 +234,7 @@ async function start(
     routePrefix,
     masterKey,
     files,
-  );
+  });
   accepting = true;
   timers.start(
     [...invoker.functions.values()].filter((fn) => fn.trigger.info.type?.toLowerCase() === 'timertrigger'),
@@ -261,16 +259,23 @@ async function start(
   return { url: baseUrl, masterKey, context, close };
 }
 
+interface BannerFacts {
+  readonly functions: Iterable<RegisteredFunction>;
+  readonly routes: readonly HttpRoute[];
+  /** HTTP functions whose route could not be served, with the reason. */
+  readonly failed: ReadonlyMap<string, string>;
+  /** Trigger types (lower-case) an extension drives. */
+  readonly claimed: ReadonlyMap<string, HostExtension>;
+  readonly baseUrl: string;
+  readonly routePrefix: string;
+  readonly masterKey: string;
+  readonly files: ReturnType<typeof readAppFiles>;
+}
+
+/** What func prints at start: each function with its methods and URL, or its trigger type; then the key. */
 function printBanner(
   logger: HostLogger,
-  functions: Iterable<RegisteredFunction>,
-  routes: readonly HttpRoute[],
-  failed: ReadonlyMap<string, string>,
-  claimed: ReadonlyMap<string, HostExtension>,
-  baseUrl: string,
-  routePrefix: string,
-  masterKey: string,
-  files: ReturnType<typeof readAppFiles>,
+  { functions, routes, failed, claimed, baseUrl, routePrefix, masterKey, files }: BannerFacts,
 ): void {
   const lines = ['', `Function app: ${files.appDir}`];
   if (files.settingsFile !== undefined) lines.push(`Settings: ${path.basename(files.settingsFile)}`);
