@@ -256,6 +256,21 @@ describe('terminate, suspend, resume, purge', () => {
     ).toBe(404);
   });
 
+  it('restarts an instance with its input, under a new id or the same one once it has finished', async () => {
+    const id = await t.start('fanOutFanIn', 3, 'restart-me');
+    await t.waitFor(id, 'Completed');
+    const fresh = await post(`${webhooks}instances/${id}/restart`);
+    expect(fresh.status).toBe(202);
+    const freshId = ((await fresh.json()) as { id: string }).id;
+    expect(freshId).not.toBe(id);
+    expect((await t.waitFor(freshId, 'Completed')).output).toBe(12);
+    expect((await post(`${webhooks}instances/${id}/restart?restartWithNewInstanceId=false`)).status).toBe(
+      202,
+    );
+    expect((await t.waitFor(id, 'Completed')).output).toBe(12);
+    expect((await post(`${webhooks}instances/unknown/restart`)).status).toBe(404);
+  });
+
   it('answers 501 for entities and rewind, 404 for unknown paths', async () => {
     expect((await t.fetch(`${webhooks}entities/counter/k`)).status).toBe(501);
     expect((await post(`${webhooks}instances/x/rewind`)).status).toBe(501);

@@ -258,6 +258,24 @@ describe('sub-orchestrations', () => {
   });
 });
 
+describe('sub-orchestration termination', () => {
+  it('fails the parent task when its child is terminated', async () => {
+    const id = await t.start('parentOfWaiter', 'terminated-child');
+    await t.waitFor('terminated-child', 'Running');
+    const terminated = await t.fetch(
+      '/runtime/webhooks/durabletask/instances/terminated-child/terminate?reason=cancelled',
+      {
+        method: 'POST',
+      },
+    );
+    expect(terminated.status).toBe(202);
+    const done = await t.waitFor(id, 'Completed');
+    expect(String((done.output as { childFailed: string }).childFailed)).toContain(
+      "Orchestration 'waiter' was terminated: cancelled",
+    );
+  });
+});
+
 describe('continueAsNew', () => {
   it('loops with a fresh history per execution', async () => {
     const id = await t.start('counter', { n: 0, until: 3, listen: false, seen: [] });
@@ -304,6 +322,15 @@ describe('custom status and failures', () => {
     const failed = await t.waitFor(id, ['Failed', 'Completed']);
     expect(failed.runtimeStatus).toBe('Failed');
     expect(failed.output).toMatch(/Non-deterministic workflow detected .*'hello'.*'double'/);
+  });
+
+  it('detects an orchestrator that no longer schedules an action recorded in history', async () => {
+    const id = await t.start('shrinking');
+    const failed = await t.waitFor(id, ['Failed', 'Completed']);
+    expect(failed.runtimeStatus).toBe('Failed');
+    expect(failed.output).toMatch(
+      /Non-deterministic workflow detected .*'echo' but the orchestrator no longer schedules it/,
+    );
   });
 
   it.each([
