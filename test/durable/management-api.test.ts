@@ -57,6 +57,14 @@ describe('the durableClient binding and createCheckStatusResponse', () => {
     ]);
   });
 
+  it('makes createHttpManagementPayload point at this host, whatever its port', async () => {
+    const payload = (await (await post('/api/client/any-id/payload')).json()) as Record<string, string>;
+    expect(payload.statusQueryGetUri).toMatch(new RegExp(`^${t.host.url}${webhooks}instances/any-id\\?`));
+    expect(payload.sendEventPostUri).toContain(
+      `${t.host.url}${webhooks}instances/any-id/raiseEvent/{eventName}`,
+    );
+  });
+
   it('serves DurableClient raiseEvent, getStatus with history, terminate and purge', async () => {
     const id = await t.start('waiter', undefined, 'client-ops');
     expect((await post(`/api/client/${id}/raise`, JSON.stringify({ n: 7 }))).status).toBe(202);

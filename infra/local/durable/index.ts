@@ -68,6 +68,7 @@ export function createDurableExtension(options: DurableOptions = {}): DurableExt
   let host: HostContext | undefined;
   let engine: DurableEngine | undefined;
   let taskHub: string | undefined;
+  let restoreHostname: (() => void) | undefined;
 
   const links = (): ClientBindingOptions => {
     if (!host || taskHub === undefined) throw new Error('The durable extension has not started');
@@ -114,6 +115,7 @@ export function createDurableExtension(options: DurableOptions = {}): DurableExt
         maxConcurrentOrchestrations: settings.maxConcurrentOrchestratorFunctions ?? defaultConcurrency,
         ...(options.onEpisode ? { onEpisode: options.onEpisode } : {}),
       });
+      restoreHostname = advertiseHostname(context.baseUrl);
       engine.resume();
       context.log(
         'info',
@@ -122,6 +124,8 @@ export function createDurableExtension(options: DurableOptions = {}): DurableExt
     },
 
     async stop() {
+      restoreHostname?.();
+      restoreHostname = undefined;
       if (!engine) return;
       await engine.stop();
       await engine.store.close();
@@ -146,5 +150,20 @@ export function createDurableExtension(options: DurableOptions = {}): DurableExt
           historyLength: instance.history.length,
         }));
     },
+  };
+}
+
+/**
+ * `df.getClient()` rewrites management URL origins to `http://localhost:7071` unless `WEBSITE_HOSTNAME` names
+ * the host (protocols §2.7), which would break `createHttpManagementPayload` on any other port. Like the
+ * platform in Azure, tell the app where it runs; restored on stop.
+ */
+function advertiseHostname(baseUrl: string): () => void {
+  const previous = process.env.WEBSITE_HOSTNAME;
+  if (previous !== undefined && previous !== '' && !previous.includes('0.0.0.0')) return () => undefined;
+  process.env.WEBSITE_HOSTNAME = new URL(baseUrl).host;
+  return () => {
+    if (previous === undefined) delete process.env.WEBSITE_HOSTNAME;
+    else process.env.WEBSITE_HOSTNAME = previous;
   };
 }
