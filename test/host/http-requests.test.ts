@@ -146,6 +146,8 @@ describe('responses', () => {
       'session=abc123; Path=/; Max-Age=3600; Secure; HttpOnly; SameSite=Strict',
       'theme=dark; Domain=localhost; Expires=Tue, 01 Jan 2030 00:00:00 GMT',
     ]);
+    expect(response.headers.get('content-length')).toBe('7');
+    expect(response.headers.get('transfer-encoding')).toBeNull();
     expect(await response.text()).toBe('created');
   });
 

@@ -108,6 +108,8 @@ function bodyBytes(body: RpcTypedData | null | undefined): Buffer {
   return Buffer.alloc(0);
 }
 
+const framingHeaders = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive']);
+
 /** Writes the function's `returnValue.http` (status as a string, headers, cookies, body bytes). */
 export function writeRpcHttpResponse(
   response: ServerResponse,
@@ -121,7 +123,10 @@ export function writeRpcHttpResponse(
   }
   const status = Number.parseInt(http.statusCode ?? '200', 10);
   const body = bodyBytes(http.body);
-  for (const [name, value] of Object.entries(http.headers ?? {})) response.setHeader(name, value);
+  for (const [name, value] of Object.entries(http.headers ?? {})) {
+    // The body is sent whole with its length, so the function's framing headers would contradict it.
+    if (!framingHeaders.has(name.toLowerCase())) response.setHeader(name, value);
+  }
   const cookies = (http.cookies ?? []).map(serializeCookie);
   if (cookies.length > 0) response.appendHeader('set-cookie', cookies);
   const bodyless = method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
