@@ -19,6 +19,10 @@ async function main(): Promise<void> {
     sourcemap: 'linked',
     // Supplied at run time by the Functions worker (or by the local host), never bundled.
     external: ['@azure/functions-core'],
+    // Some ESM dependencies (e.g. @azure/storage-common) call createRequire(import.meta.url); a CommonJS bundle
+    // has no import.meta, so give them this file's URL.
+    define: { 'import.meta.url': 'importMetaUrl' },
+    banner: { js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
     metafile: true,
     logLevel: 'warning',
   });
