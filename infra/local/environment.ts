@@ -1,0 +1,83 @@
+/**
+ * The whole system on one machine: the embedded stand-ins (Cosmos DB, Azurite, the development token issuer),
+ * the Durable engine and the local Functions host running the function app — what `npm start` runs and what
+ * integration tests start on free ports.
+ */
+import path from 'node:path';
+import type { Clock } from './clock';
+import { createDurableExtension } from './durable';
+import { startHost, type RunningHost } from './host';
+import { readAppFiles } from './host/app-config';
+import { startDevIssuer, type DevIssuer } from './standins/dev-issuer';
+import { startStandIns, type StandIns } from './standins';
+
+export interface LocalEnvironmentOptions {
+  /** The function app folder; our own app (the repository root) by default. */
+  readonly appDir?: string;
+  /** Host HTTP port (7071 like `func start`; 0 picks a free port). */
+  readonly port?: number;
+  /** Root of persisted local state; undefined keeps everything in memory (tests). */
+  readonly dataDir?: string;
+  /** Wipe persisted state first. */
+  readonly fresh?: boolean;
+  /** Use free ports for every stand-in (tests, or a second environment beside `npm start`). */
+  readonly freePorts?: boolean;
+  readonly clock?: Clock;
+  /** Runs before the host loads the app, with the stand-ins up and the app's settings known. */
+  readonly beforeAppStart?: (environment: {
+    standIns: StandIns;
+    env: Record<string, string>;
+  }) => Promise<void>;
+  readonly log?: (line: string) => void;
+}
+
+export interface LocalEnvironment {
+  readonly host: RunningHost;
+  readonly standIns: StandIns;
+  readonly issuer: DevIssuer;
+  /** Settings handed to the app (stand-in endpoints, keys for the local emulators, the issuer). */
+  readonly env: Readonly<Record<string, string>>;
+  close(): Promise<void>;
+}
+
+export const repositoryRoot = path.resolve(__dirname, '..', '..');
+
+export async function startLocalEnvironment(
+  options: LocalEnvironmentOptions = {},
+): Promise<LocalEnvironment> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const free = options.freePorts === true;
+  const standIns = await startStandIns({
+    dataDir: options.dataDir,
+    fresh: options.fresh,
+    ports: free ? { cosmos: 0, blob: 0, queue: 0, table: 0 } : undefined,
+    log,
+  });
+  const closers: (() => Promise<void>)[] = [() => standIns.close()];
+  const closeAll = async (): Promise<void> => {
+    for (const close of closers.reverse()) await close();
+  };
+  try {
+    const issuer = await startDevIssuer({ dataDir: options.dataDir, port: free ? 0 : undefined, log });
+    closers.push(() => issuer.close());
+    const appDir = options.appDir ?? repositoryRoot;
+    const env = { ...standIns.env, ...issuer.env };
+    // The app's own settings (local.settings*.json) under the stand-ins' endpoints, as the host will apply them.
+    const appSettings = { ...readAppFiles(appDir).settings.Values, ...env };
+    await options.beforeAppStart?.({ standIns, env: appSettings });
+    const host = await startHost({
+      appDir,
+      port: options.port ?? (free ? 0 : undefined),
+      env,
+      extensions: [createDurableExtension()],
+      clock: options.clock,
+      dataDir: options.dataDir,
+      log,
+    });
+    closers.push(() => host.close());
+    return { host, standIns, issuer, env, close: closeAll };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

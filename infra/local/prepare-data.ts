@@ -1,0 +1,39 @@
+/**
+ * What `npm start` puts in an empty local store before the app starts: the documents the app serves and the
+ * realistic catalog. Both steps are idempotent, so a restart with data in place only checks.
+ */
+import { parseSettings } from '../../shared/config/settings';
+import { createCosmosClient } from '../../shared/platform/cosmos';
+import { seedCatalogIfEmpty } from './seed';
+import { seedDocuments } from './standins/seed-documents';
+
+export async function prepareLocalData(
+  env: Readonly<Record<string, string>>,
+  log: (line: string) => void,
+): Promise<void> {
+  const settings = parseSettings(env);
+  const outcome = await seedDocuments(env, log);
+  log(`documents: agreement template ${outcome}`);
+
+  const client = createCosmosClient(settings);
+  try {
+    const { database } = await client.databases.createIfNotExists({ id: settings.CosmosDb__databaseName });
+    let lastLine = 0;
+    const result = await seedCatalogIfEmpty({
+      database,
+      onProgress: ({ written, expected, docsPerSecond }) => {
+        const now = Date.now();
+        if (now - lastLine < 1000 && written < expected) return;
+        lastLine = now;
+        log(`seeding catalog: ${written}/~${expected} files (${docsPerSecond.toFixed(0)} docs/s)`);
+      },
+    });
+    log(
+      result === undefined
+        ? 'catalog: already seeded (npm run seed -- --files N reseeds)'
+        : `catalog: seeded ${result.written} files in ${result.seconds.toFixed(1)} s`,
+    );
+  } finally {
+    client.dispose();
+  }
+}
