@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../infra/local/clock';
+import { readPersistedInstances } from '../../infra/local/durable';
 import { startDurableHost } from './support';
 
 let dataDir: string;
@@ -32,6 +33,13 @@ describe('restart', () => {
     await expect.poll(() => first.durable.history(race)?.some((event) => event.EventType === 10)).toBe(true);
     await first.waitFor(waiter, 'Running');
     await first.raise(collector, 'Item', 'one');
+    // Inspection reads the persisted state while the host keeps running.
+    const persisted = await readPersistedInstances(dataDir, 'ConformanceHub');
+    expect(persisted.find((entry) => entry.instanceId === chain)).toMatchObject({
+      name: 'helloCities',
+      runtimeStatus: 'Completed',
+    });
+    expect(persisted.find((entry) => entry.instanceId === waiter)?.runtimeStatus).toBe('Running');
     await first.close();
 
     const second = await startDurableHost({ dataDir, clock });

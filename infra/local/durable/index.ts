@@ -137,20 +137,28 @@ export function createDurableExtension(options: DurableOptions = {}): DurableExt
     },
 
     listInstances() {
-      if (!engine) return [];
-      return [...engine.store.instances.values()]
-        .sort((a, b) => a.meta.createdAt - b.meta.createdAt)
-        .map((instance) => ({
-          instanceId: instance.meta.instanceId,
-          name: instance.meta.name,
-          runtimeStatus: instance.meta.status,
-          createdTime: formatTime(instance.meta.createdAt),
-          lastUpdatedTime: formatTime(instance.meta.updatedAt),
-          customStatus: instance.meta.customStatusJson,
-          historyLength: instance.history.length,
-        }));
+      return engine ? summarize(engine.store) : [];
     },
   };
+}
+
+function summarize(store: DurableStore): InstanceSummary[] {
+  return [...store.instances.values()]
+    .sort((a, b) => a.meta.createdAt - b.meta.createdAt)
+    .map((instance) => ({
+      instanceId: instance.meta.instanceId,
+      name: instance.meta.name,
+      runtimeStatus: instance.meta.status,
+      createdTime: formatTime(instance.meta.createdAt),
+      lastUpdatedTime: formatTime(instance.meta.updatedAt),
+      customStatus: instance.meta.customStatusJson,
+      historyLength: instance.history.length,
+    }));
+}
+
+/** The instances persisted under `<dataDir>/durable/<taskHub>/`, read without disturbing a running host. */
+export async function readPersistedInstances(dataDir: string, taskHub: string): Promise<InstanceSummary[]> {
+  return summarize(await DurableStore.read(path.join(dataDir, 'durable', taskHub)));
 }
 
 /**

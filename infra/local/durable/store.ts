@@ -170,6 +170,13 @@ export class DurableStore {
     return store;
   }
 
+  /** Loads a task hub's persisted state read-only (no lock, nothing rewritten): for inspection tools. */
+  static async read(directory: string): Promise<DurableStore> {
+    const store = new DurableStore(undefined);
+    await store.recover(directory);
+    return store;
+  }
+
   /** Applies the batch now; resolves once it is durable (at once in memory). */
   commit(ops: readonly StoreOp[]): Promise<void> {
     if (ops.length === 0) return Promise.resolve();
