@@ -2,6 +2,10 @@
  * The `durableClient` input binding value (protocols §2.7, the extension's `BindingHelper` and
  * `HttpApiHandler` links). `rpcBaseUrl` makes every `DurableClient` call go to this host's management API;
  * the management URLs are what `createCheckStatusResponse` hands to callers.
+ *
+ * The URLs carry no `code`: the real extension puts its system key there, but the local management API, like
+ * `func start`, checks no key (the SDK's rpc calls never send one), and the host's master key must never
+ * reach whoever calls an HTTP starter.
  */
 
 export const managementPathPrefix = '/runtime/webhooks/durabletask/';
@@ -11,14 +15,13 @@ const instanceIdPlaceholder = 'INSTANCEID';
 export interface ClientBindingOptions {
   readonly baseUrl: string;
   readonly taskHub: string;
-  readonly masterKey: string;
 }
 
 export function managementUrls(options: ClientBindingOptions, instanceId: string): Record<string, string> {
   // Encoded so that ids with spaces or non-ASCII characters still make valid URLs and Location headers.
   const encodedId = instanceId === instanceIdPlaceholder ? instanceId : encodeURIComponent(instanceId);
   const base = `${options.baseUrl}${managementPathPrefix}instances/${encodedId}`;
-  const common = `taskHub=${encodeURIComponent(options.taskHub)}&connection=Storage&code=${encodeURIComponent(options.masterKey)}`;
+  const common = `taskHub=${encodeURIComponent(options.taskHub)}&connection=Storage`;
   return {
     id: instanceId,
     statusQueryGetUri: `${base}?${common}`,
@@ -34,16 +37,15 @@ export function managementUrls(options: ClientBindingOptions, instanceId: string
 
 export function durableClientBindingJson(options: ClientBindingOptions): string {
   const webhooks = `${options.baseUrl}${managementPathPrefix}`;
-  const code = `code=${encodeURIComponent(options.masterKey)}`;
   return JSON.stringify({
     taskHubName: options.taskHub,
     creationUrls: {
-      createNewInstancePostUri: `${webhooks}orchestrators/{functionName}[/{instanceId}]?${code}`,
-      createAndWaitOnNewInstancePostUri: `${webhooks}orchestrators/{functionName}[/{instanceId}]?timeout={timeoutInSeconds}&pollingInterval={intervalInSeconds}&${code}`,
+      createNewInstancePostUri: `${webhooks}orchestrators/{functionName}[/{instanceId}]`,
+      createAndWaitOnNewInstancePostUri: `${webhooks}orchestrators/{functionName}[/{instanceId}]?timeout={timeoutInSeconds}&pollingInterval={intervalInSeconds}`,
     },
     managementUrls: managementUrls(options, instanceIdPlaceholder),
     baseUrl: webhooks.slice(0, -1),
-    requiredQueryStringParameters: code,
+    requiredQueryStringParameters: '',
     // The trailing slash matters: the SDK resolves relative paths against it with `new URL`.
     rpcBaseUrl: webhooks,
   });

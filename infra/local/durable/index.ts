@@ -72,7 +72,7 @@ export function createDurableExtension(options: DurableOptions = {}): DurableExt
 
   const links = (): ClientBindingOptions => {
     if (!host || taskHub === undefined) throw new Error('The durable extension has not started');
-    return { baseUrl: host.baseUrl, taskHub, masterKey: host.masterKey };
+    return { baseUrl: host.baseUrl, taskHub };
   };
 
   return {
