@@ -104,7 +104,7 @@ async function latencyByHistoryLength(): Promise<void> {
     await waitUntil(bench.durable, 'Completed', 1);
     const episodes = bench.episodes.filter((episode) => episode.instanceId === id);
     console.log('\nEpisode latency vs history length (chain of 300 activities, in memory)');
-    console.log('history events   median episode ms   µs per history event');
+    console.log('history events   median episode ms   median CPU ms   CPU µs per history event');
     for (const [from, to] of [
       [0, 100],
       [100, 300],

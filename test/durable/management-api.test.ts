@@ -37,6 +37,8 @@ describe('the durableClient binding and createCheckStatusResponse', () => {
         statusQueryGetUri: expect.stringContaining(`${t.host.url}${webhooks}instances/INSTANCEID?`),
       },
     });
+    // The host's master key must not travel to whoever calls a starter.
+    expect(JSON.stringify(binding)).not.toContain(t.host.masterKey);
   });
 
   it('starts through DurableClient and answers 202 with links that work against the host', async () => {

@@ -63,6 +63,8 @@ export interface EpisodeMetrics {
   readonly historyLength: number;
   /** Time inside the orchestrator invocation (replay + new work). */
   readonly durationMs: number;
+  /** CPU time of the process meanwhile (equals the episode's own cost when nothing else runs). */
+  readonly cpuMs: number;
 }
 
 /** Sent as `maximumShortTimerDuration`: every timer is one DFTimerTask with one id (no long-timer chunks). */
@@ -299,12 +301,18 @@ export class DurableEngine {
 
     const history = [...instance.history, ...episode.events];
     // The limit covers the orchestrator invocation only, not the wait for the journal's fsync.
-    const { outcome, durationMs } = await this.orchestrations.run(async () => {
+    const { outcome, durationMs, cpuMs } = await this.orchestrations.run(async () => {
       const started = performance.now();
+      const cpuBefore = process.cpuUsage();
       const invoked = await this.host.invoke(meta.name, [
         { name: this.triggerName(meta.name) ?? 'context', data: { string: this.bindingJson(meta, history) } },
       ]);
-      return { outcome: invoked, durationMs: performance.now() - started };
+      const cpu = process.cpuUsage(cpuBefore);
+      return {
+        outcome: invoked,
+        durationMs: performance.now() - started,
+        cpuMs: (cpu.user + cpu.system) / 1000,
+      };
     });
     if (this.stopping) return; // Not recorded: the message is delivered again on the next start.
     this.settings.onEpisode?.({
@@ -312,6 +320,7 @@ export class DurableEngine {
       name: meta.name,
       historyLength: history.length,
       durationMs,
+      cpuMs,
     });
     const result = readOrchestratorOutcome(meta.name, outcome);
     this.host.log('info', `Episode of '${meta.name}' ran in ${durationMs.toFixed(1)} ms`, {
