@@ -11,7 +11,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Collection from '@zeit/cosmosdb-server/lib/account/collection';
 import type ItemObject from '@zeit/cosmosdb-server/lib/account/item-object';
-import type { ChangeLog } from './cosmos-state';
 
 /** Whether the request is an incremental (change feed) read of a container's documents. */
 export function isChangeFeedRequest(req: IncomingMessage, pathname: string): boolean {
@@ -20,6 +19,57 @@ export function isChangeFeedRequest(req: IncomingMessage, pathname: string): boo
     req.headers['a-im'] !== undefined &&
     /^\/dbs\/[^/]+\/colls\/[^/]+\/docs\/?$/.test(pathname)
   );
+}
+
+/**
+ * The change sequence of one container: each live item's latest LSN, and the changes in LSN order so a
+ * read finds its starting point by binary search instead of sorting the container.
+ */
+export class ChangeLog {
+  /** Highest LSN handed out; persisted, so numbers are never reused after deletes and restarts. */
+  lastLsn = 0;
+  private readonly lsnByRid = new Map<string, number>();
+  /** Ascending by LSN; entries superseded by a later change or a delete are skipped and pruned. */
+  private entries: { readonly lsn: number; readonly rid: string }[] = [];
+  private superseded = 0;
+
+  /** Records a change of item `rid`, with the next LSN or (when restoring) the persisted one. */
+  changed(rid: string, lsn = this.lastLsn + 1): number {
+    if (this.lsnByRid.has(rid)) this.superseded += 1;
+    this.lsnByRid.set(rid, lsn);
+    this.lastLsn = Math.max(this.lastLsn, lsn);
+    const last = this.entries[this.entries.length - 1];
+    this.entries.push({ lsn, rid });
+    if (last !== undefined && last.lsn > lsn) this.entries.sort((a, b) => a.lsn - b.lsn);
+    this.pruneWhenMostlySuperseded();
+    return lsn;
+  }
+
+  removed(rid: string): void {
+    if (this.lsnByRid.delete(rid)) this.superseded += 1;
+    this.pruneWhenMostlySuperseded();
+  }
+
+  /** Live items changed after `since`, oldest change first. */
+  *after(since: number): Generator<{ readonly lsn: number; readonly rid: string }> {
+    let low = 0;
+    let high = this.entries.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.entries[middle]!.lsn <= since) low = middle + 1;
+      else high = middle;
+    }
+    for (let i = low; i < this.entries.length; i += 1) {
+      const entry = this.entries[i]!;
+      if (this.lsnByRid.get(entry.rid) === entry.lsn) yield entry;
+    }
+  }
+
+  private pruneWhenMostlySuperseded(): void {
+    if (this.superseded < 1024 || this.superseded * 2 < this.entries.length) return;
+    this.entries = this.entries.filter((entry) => this.lsnByRid.get(entry.rid) === entry.lsn);
+    this.superseded = 0;
+  }
 }
 
 const defaultPageSize = 100;
@@ -36,18 +86,16 @@ export function readChangeFeed(
   const pageSize = requestedPageSize > 0 ? requestedPageSize : Number.POSITIVE_INFINITY;
   const notBefore = since === undefined ? modifiedSince(req) : undefined;
 
-  const changed: { lsn: number; data: ItemObject }[] = [];
-  for (const item of collection.documents._data.values()) {
-    const data = item.read();
-    const lsn = log.lsnByRid.get(data._rid) ?? 0;
-    if (lsn <= (since ?? 0)) continue;
+  const page: { lsn: number; data: ItemObject }[] = [];
+  for (const { lsn, rid } of log.after(since ?? 0)) {
+    if (page.length >= pageSize) break;
+    const data = collection.documents._data.get(rid)?.read();
+    if (data === undefined) continue;
     if (notBefore !== undefined && (data._ts ?? 0) * 1000 < notBefore) continue;
     if (partition !== undefined && !samePartition(collection.documents._getPartition(data), partition))
       continue;
-    changed.push({ lsn, data });
+    page.push({ lsn, data });
   }
-  changed.sort((a, b) => a.lsn - b.lsn);
-  const page = changed.slice(0, Math.min(pageSize, changed.length));
 
   if (page.length === 0) {
     res.statusCode = 304;

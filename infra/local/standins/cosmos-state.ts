@@ -14,6 +14,8 @@ import type Database from '@zeit/cosmosdb-server/lib/account/database';
 import type ItemObject from '@zeit/cosmosdb-server/lib/account/item-object';
 import type Items from '@zeit/cosmosdb-server/lib/account/items';
 import { z } from 'zod';
+import { ChangeLog } from './cosmos-change-feed';
+import { linearQuery } from './cosmos-query';
 
 type AnyItems = Items<never, never>;
 
@@ -65,12 +67,6 @@ export const stateRecordSchema = z.discriminatedUnion('kind', [
 ]);
 export type StateRecord = z.infer<typeof stateRecordSchema>;
 
-/** The change-feed bookkeeping of one container: each live item's latest LSN. */
-export interface ChangeLog {
-  lastLsn: number;
-  readonly lsnByRid: Map<string, number>;
-}
-
 export class CosmosState {
   readonly account: Account;
   private readonly changeLogs = new WeakMap<object, ChangeLog>();
@@ -83,7 +79,7 @@ export class CosmosState {
     this.instrumentDatabases();
   }
 
-  /** The change-feed bookkeeping of a container's items. */
+  /** The change sequence of a container's items. */
   changeLog(collection: Collection): ChangeLog {
     return this.changeLogOf(collection.documents as unknown as AnyItems);
   }
@@ -119,19 +115,12 @@ export class CosmosState {
           data: coll,
         });
         const where = { database: db.id, container: coll.id };
-        const items = [...(documents._data.values() as Iterable<{ read(): ItemObject }>)].map((item) =>
-          item.read(),
-        );
-        // Oldest change first, so a replay hands out LSNs in the original order.
-        items.sort((a, b) => (log.lsnByRid.get(a._rid) ?? 0) - (log.lsnByRid.get(b._rid) ?? 0));
-        for (const data of items) {
-          records.push({
-            kind: 'item',
-            ...where,
-            ridCount: documents._ridCount,
-            lsn: log.lsnByRid.get(data._rid) ?? 0,
-            data,
-          });
+        const items = documents._data as unknown as Map<string, { read(): ItemObject }>;
+        // Oldest change first, so a replay rebuilds the same change sequence.
+        for (const { lsn, rid } of log.after(0)) {
+          const data = items.get(rid)?.read();
+          if (data !== undefined)
+            records.push({ kind: 'item', ...where, ridCount: documents._ridCount, lsn, data });
         }
         const udfs = collection.userDefinedFunctions as unknown as AnyItems;
         for (const udf of udfs._data.values() as Iterable<{ read(): ItemObject }>) {
@@ -145,7 +134,7 @@ export class CosmosState {
   private changeLogOf(documents: AnyItems): ChangeLog {
     let log = this.changeLogs.get(documents);
     if (log === undefined) {
-      log = { lastLsn: 0, lsnByRid: new Map() };
+      log = new ChangeLog();
       this.changeLogs.set(documents, log);
     }
     return log;
@@ -172,9 +161,7 @@ export class CosmosState {
       case 'item': {
         const collection = this.existingCollection(record.database, record.container);
         restore(collection.documents as unknown as AnyItems, record.ridCount, record.data);
-        const log = this.changeLog(collection);
-        log.lsnByRid.set(record.data._rid, record.lsn);
-        log.lastLsn = Math.max(log.lastLsn, record.lsn);
+        this.changeLog(collection).changed(record.data._rid, record.lsn);
         return;
       }
       case 'udf': {
@@ -261,15 +248,15 @@ export class CosmosState {
     const where = { database: databaseId, container: containerId };
     const documents = collection.documents as unknown as AnyItems;
     const log = this.changeLogOf(documents);
+    const compile = documents._getQuery.bind(documents);
+    documents._getQuery = (sql) => linearQuery(compile(sql));
     this.instrument(documents, {
       put: (data, ridCount) => {
         if (!this.recording) return undefined; // apply() sets the persisted LSN itself
-        log.lastLsn += 1;
-        log.lsnByRid.set(data._rid, log.lastLsn);
-        return { kind: 'item', ...where, ridCount, lsn: log.lastLsn, data };
+        return { kind: 'item', ...where, ridCount, lsn: log.changed(data._rid), data };
       },
       remove: (rid) => {
-        log.lsnByRid.delete(rid);
+        log.removed(rid);
         return { kind: 'delete', of: 'item', ...where, rid };
       },
     });
