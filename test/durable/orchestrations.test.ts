@@ -99,7 +99,7 @@ describe('activity chains', () => {
   });
 
   it('runs at most maxConcurrentActivityFunctions activities at once', async () => {
-    const id = await t.start('slowFanOut', { count: 12, ms: 40 });
+    const id = await t.start('slowFanOut', { count: 12, ms: 100 });
     await t.waitFor(id, 'Completed');
     const stats = (await (await t.fetch('/api/stats')).json()) as { maxRunning: number };
     expect(stats.maxRunning).toBe(4);
