@@ -1,11 +1,14 @@
 /**
  * Catalog benchmark: our in-memory engine against DuckDB on the same files, same run, same answers.
  *
- *   npx tsx --expose-gc bench/catalog.ts [--sizes 100000,1000000] [--reps 200] [--peer-reps 10]
+ *   npm run build && npx tsx --expose-gc bench/catalog.ts [--sizes 100000,1000000] [--reps 200] [--peer-reps 10]
+ *     [--http-files 100000] [--http-seconds 10] [--no-http] [--app-dir <function app folder>]
  *
  * For each size: generate the catalog, build the index (time, memory per file), load DuckDB, check that both
- * engines give identical answers on every query, then time a fixed set of realistic clicks.
+ * engines give identical answers on every query, then time a fixed set of realistic clicks. Finally the HTTP
+ * path: seed the Cosmos stand-in, start the built app on the local host, and drive it with autocannon.
  */
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CatalogIndex } from '../shared/catalog/engine/catalog-index';
 import { toIndexedFile } from '../shared/catalog/engine/indexed-file';
@@ -14,15 +17,21 @@ import { generateCatalogFiles } from '../shared/catalog/generator/generate';
 import { SeededRandom } from '../shared/catalog/generator/random';
 import { catalogQuerySchema, selectionSchema, type CatalogQuery } from '../shared/catalog/model';
 import { DuckDbPeer, type PeerClick } from './catalog-duckdb';
+import { benchmarkHttp } from './catalog-http';
 
 const { values: args } = parseArgs({
   options: {
     sizes: { type: 'string', default: '100000,1000000' },
     reps: { type: 'string', default: '200' },
     'peer-reps': { type: 'string', default: '10' },
+    'http-files': { type: 'string', default: '100000' },
+    'http-seconds': { type: 'string', default: '10' },
+    http: { type: 'boolean', default: true },
+    'app-dir': { type: 'string', default: path.resolve(__dirname, '..') },
   },
+  allowNegative: true,
 });
-const sizes = args.sizes.split(',').map(Number);
+const sizes = args.sizes === '' ? [] : args.sizes.split(',').map(Number);
 const reps = Number(args.reps);
 const peerReps = Number(args['peer-reps']);
 
@@ -207,6 +216,14 @@ async function benchmark(size: number): Promise<void> {
 async function main(): Promise<void> {
   console.log(`node ${process.version}, ${reps} reps ours / ${peerReps} reps DuckDB per query`);
   for (const size of sizes) await benchmark(size);
+  if (args.http) {
+    try {
+      await benchmarkHttp(Number(args['http-files']), Number(args['http-seconds']), args['app-dir']);
+    } catch (error) {
+      console.error(`HTTP benchmark failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 1;
+    }
+  }
 }
 
 main().catch((error: unknown) => {

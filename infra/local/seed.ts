@@ -9,6 +9,7 @@
  * soft-deleted (`deleted: true` plus a TTL), so running instances see them go through the change feed.
  */
 import type { Container, Database, OperationInput } from '@azure/cosmos';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureCatalogContainers } from '../../shared/catalog/adapters/cosmos-catalog-store';
 import { CATALOG_DAUS } from '../../shared/catalog/generator/daus';
@@ -19,6 +20,9 @@ import {
 } from '../../shared/catalog/generator/generate';
 import { DEFAULT_PRIMARY_FILES } from '../../shared/catalog/generator/parameters';
 import type { CatalogFile } from '../../shared/catalog/model';
+import { parseSettings } from '../../shared/config/settings';
+import { createCosmosClient } from '../../shared/platform/cosmos';
+import { applyEnvironment, readAppFiles } from './host/app-config';
 
 export interface SeedProgress {
   readonly written: number;
@@ -157,10 +161,13 @@ async function main(): Promise<void> {
   if (files !== undefined && !(Number.isInteger(files) && files >= 1 && files <= MAX_GENERATED_FILES)) {
     throw new Error(`--files must be an integer between 1 and ${MAX_GENERATED_FILES}`);
   }
-  // Loaded here, not at the top: importing this module (from `npm start`) must not parse settings.
-  const { getCosmosDatabase } = await import('../../shared/composition-root');
+  // The same settings the app gets locally: local.settings.json (or the example), the real environment first.
+  applyEnvironment(readAppFiles(path.resolve(__dirname, '..', '..')).settings.Values, {});
+  const settings = parseSettings(process.env);
+  const client = createCosmosClient(settings);
+  const { database } = await client.databases.createIfNotExists({ id: settings.CosmosDb__databaseName });
   const result = await seedCatalog({
-    database: getCosmosDatabase(),
+    database,
     files,
     seed: values.seed === undefined ? undefined : Number(values.seed),
     onProgress: ({ written, expected, docsPerSecond }) => {
@@ -174,6 +181,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     `\nseeded ${result.written} files (${result.softDeleted} soft-deleted) in ${result.seconds.toFixed(1)} s\n`,
   );
+  client.dispose();
 }
 
 if (require.main === module) {
