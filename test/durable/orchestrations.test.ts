@@ -106,6 +106,26 @@ describe('activity chains', () => {
   });
 });
 
+describe('orchestrator episodes', () => {
+  it('run through the host invocation path, at most maxConcurrentOrchestratorFunctions at once, one per instance', async () => {
+    const setDelay = (ms: number) => t.fetch(`/api/stats?episodeDelayMs=${ms}`, { method: 'POST' });
+    await setDelay(15);
+    try {
+      const ids = await Promise.all(Array.from({ length: 6 }, () => t.start('fanOutFanIn', 8)));
+      for (const id of ids) expect((await t.waitFor(id, 'Completed')).output).toBe(72);
+    } finally {
+      await setDelay(0);
+    }
+    const stats = (await (await t.fetch('/api/stats')).json()) as {
+      episodes: { maxRunning: number; maxPerInstance: number; seen: number };
+    };
+    // 6 instances × (1 start + 8 completions) episodes, each seen by the app's preInvocation hook.
+    expect(stats.episodes.seen).toBeGreaterThanOrEqual(54);
+    expect(stats.episodes.maxRunning).toBe(4);
+    expect(stats.episodes.maxPerInstance).toBe(1);
+  });
+});
+
 describe('retries', () => {
   const retry = (key: string, failures: number, options: Record<string, number>) =>
     t.start('withRetry', { key, failures, options });
