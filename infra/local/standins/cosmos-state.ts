@@ -8,6 +8,7 @@
  * them restores the same ETags: a client holding an ETag from before a restart still gets its 412 or its
  * match.
  */
+import './cosmos-etags'; // before the server's account classes load
 import Account from '@zeit/cosmosdb-server/lib/account';
 import type Collection from '@zeit/cosmosdb-server/lib/account/collection';
 import type Database from '@zeit/cosmosdb-server/lib/account/database';
