@@ -27,9 +27,11 @@ function parseCommandLine(): { appDir: string; fresh: boolean; port: number | un
     console.log(usage);
     process.exit(0);
   }
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new Error(`--port must be 0-65535, got ${values.port}`);
+  // Without --port the app's Host.LocalHttpPort applies (7071 by default), as under func start.
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
+    throw new Error(`--port must be an integer 0-65535, got ${values.port}`);
+  }
   return {
     appDir: path.resolve(values.app ?? repositoryRoot),
     fresh: values.fresh,
