@@ -304,9 +304,17 @@ export class DurableEngine {
     const { outcome, durationMs, cpuMs } = await this.orchestrations.run(async () => {
       const started = performance.now();
       const cpuBefore = process.cpuUsage();
-      const invoked = await this.host.invoke(meta.name, [
-        { name: this.triggerName(meta.name) ?? 'context', data: { string: this.bindingJson(meta, history) } },
-      ]);
+      const invoked = await this.host.invoke(
+        meta.name,
+        [
+          {
+            name: this.triggerName(meta.name) ?? 'context',
+            data: { string: this.bindingJson(meta, history) },
+          },
+        ],
+        {},
+        { reason: `Durable orchestration ${meta.instanceId}` },
+      );
       const cpu = process.cpuUsage(cpuBefore);
       return {
         outcome: invoked,
@@ -781,9 +789,12 @@ export class DurableEngine {
     } else {
       const started = Date.now();
       const outcome = await this.activities.run(() =>
-        this.host.invoke(item.name, [{ name: triggerName, data: { string: item.inputJson } }], {
-          instanceId: { string: item.instanceId },
-        }),
+        this.host.invoke(
+          item.name,
+          [{ name: triggerName, data: { string: item.inputJson } }],
+          { instanceId: { string: item.instanceId } },
+          { reason: `Durable activity of ${item.instanceId}` },
+        ),
       );
       if (this.stopping) return; // Runs again on the next start (at-least-once).
       event = activityEvent(item, outcome, this.now());
