@@ -169,6 +169,18 @@ describe('retries', () => {
     expect(typeof failure?.Details).toBe('string');
   });
 
+  it('keeps ids aligned when retries interleave with other tasks of a fan-out', async () => {
+    const id = await t.start('retryInFanOut', 'mixed');
+    const done = await driveTimers(id);
+    expect(done.output).toEqual([{ key: 'mixed', attempt: 2 }, 42, { key: 'mixed-b', attempt: 3 }]);
+    const ids = history(id)
+      .filter((event) => event.EventType === 4 || event.EventType === 10)
+      .map((event) => event.EventId);
+    // 0–2 scheduled together; every failure then takes a timer id and every retry a new task id, in order.
+    expect(ids).toEqual([...Array(ids.length).keys()]);
+    expect(ids).toHaveLength(9);
+  });
+
   it('backs off by the coefficient, capped by the max retry interval', async () => {
     const id = await retry('backoff', 3, { first: 1000, attempts: 4, backoff: 2, maxInterval: 3000 });
     expect((await driveTimers(id)).runtimeStatus).toBe('Completed');
