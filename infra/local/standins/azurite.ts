@@ -3,11 +3,15 @@
  * server classes (Azurite's package entry needs VS Code).
  *
  * Persistence: with a state folder, Azurite keeps blob and queue contents as files and its metadata in
- * LokiJS databases that it saves every 5 seconds and on close. A clean shutdown (Ctrl-C, `close()`) loses
- * nothing; a crash (SIGKILL) can lose the metadata of the last ~5 seconds of changes.
- * Without a state folder everything lives in memory, isolated per instance (its own extent store).
+ * LokiJS databases that it saves every 5 seconds and on close; a crash (SIGKILL) would lose the metadata
+ * of the last seconds of changes, i.e. the blobs themselves. So here a request that changes anything is
+ * answered only after the metadata is saved (written to a temp file, renamed): what a client saw
+ * acknowledged survives a process crash. Saves are shared by concurrent requests; no fsync, so a power
+ * loss can still lose the last changes. Without a state folder everything lives in memory, isolated per
+ * instance (its own extent store).
  */
 import { promises as fs } from 'node:fs';
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import path from 'node:path';
 import BlobConfiguration from 'azurite/dist/src/blob/BlobConfiguration';
 import BlobServer from 'azurite/dist/src/blob/BlobServer';
@@ -157,5 +161,41 @@ function createServers(options: AzuriteOptions): { blob: ServerBase; queue: Serv
       inMemory,
     ),
   );
+  if (!inMemory) for (const server of [blob, queue, table]) saveMetadataBeforeAnswering(server);
   return { blob, queue, table };
+}
+
+/** The parts of a LokiJS database and of Azurite's server internals used below. */
+interface LokiDatabase {
+  saveDatabase(callback: (error?: unknown) => void): void;
+}
+interface ServerInternals {
+  readonly httpServer: Server;
+  readonly metadataStore?: { readonly db: LokiDatabase };
+  readonly extentMetadataStore?: { readonly db: LokiDatabase };
+}
+
+const readOnlyMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Holds the answer to every mutating request until the server's Loki databases are saved. */
+function saveMetadataBeforeAnswering(server: ServerBase): void {
+  const internals = server as unknown as ServerInternals;
+  const databases = [internals.metadataStore?.db, internals.extentMetadataStore?.db].filter(
+    (db): db is LokiDatabase => db !== undefined,
+  );
+  const save = (): Promise<unknown> =>
+    Promise.all(databases.map((db) => new Promise((resolve) => db.saveDatabase(resolve))));
+  const listeners = internals.httpServer.listeners('request') as RequestListener[];
+  internals.httpServer.removeAllListeners('request');
+  internals.httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (!readOnlyMethods.has(req.method ?? 'GET')) {
+      const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+      // A failed save is not the client's problem: the change is in memory and Azurite saves again later.
+      res.end = ((...args: unknown[]) => {
+        void save().then(() => end(...args));
+        return res;
+      }) as ServerResponse['end'];
+    }
+    for (const listener of listeners) listener(req, res);
+  });
 }
