@@ -35,8 +35,8 @@ export interface LocalEnvironment {
   readonly host: RunningHost;
   readonly standIns: StandIns;
   readonly issuer: DevIssuer;
-  /** Settings handed to the app (stand-in endpoints, keys for the local emulators, the issuer). */
-  readonly env: Readonly<Record<string, string>>;
+  /** The app's settings as it sees them: local.settings values under the stand-ins' endpoints and the issuer. */
+  readonly appSettings: Readonly<Record<string, string>>;
   close(): Promise<void>;
 }
 
@@ -64,7 +64,6 @@ export async function startLocalEnvironment(
     const env = { ...standIns.env, ...issuer.env };
     // The app's own settings (local.settings*.json) under the stand-ins' endpoints, as the host will apply them.
     const appSettings = { ...readAppFiles(appDir).settings.Values, ...env };
-    await options.beforeAppStart?.({ standIns, env: appSettings });
     const host = await startHost({
       appDir,
       port: options.port ?? (free ? 0 : undefined),
@@ -75,7 +74,7 @@ export async function startLocalEnvironment(
       log,
     });
     closers.push(() => host.close());
-    return { host, standIns, issuer, env, close: closeAll };
+    return { host, standIns, issuer, appSettings, close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;

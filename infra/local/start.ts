@@ -71,13 +71,15 @@ async function main(): Promise<void> {
     port: options.port,
     dataDir: options.dataDir,
     fresh: options.fresh,
-    beforeAppStart: ourApp ? ({ env }) => prepareLocalData(env, console.log) : undefined,
   });
   running.environment = environment;
   console.log(
     `\nReady in ${((Date.now() - started) / 1000).toFixed(1)} s — ${environment.host.url}/api/health`,
   );
   console.log(`Local state: ${options.dataDir} (npm start -- --fresh to start empty). Ctrl-C stops.`);
+  // Seeding an empty store runs while the app already serves: the catalog picks new files up from the change
+  // feed, so the first answers may still be growing for a few seconds.
+  if (ourApp) await prepareLocalData(environment.appSettings, console.log);
 }
 
 main().catch((error: unknown) => {
