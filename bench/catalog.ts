@@ -1,7 +1,7 @@
 /**
  * Catalog benchmark: our in-memory engine against DuckDB on the same files, same run, same answers.
  *
- *   npm run build && npx tsx --expose-gc bench/catalog.ts [--sizes 100000,1000000] [--reps 200] [--peer-reps 10]
+ *   npm run build && npx tsx --expose-gc bench/catalog.ts [--sizes 100000,1000000] [--reps 200] [--peer-reps 5]
  *     [--http-files 100000] [--http-seconds 10] [--no-http] [--app-dir <function app folder>]
  *
  * For each size: generate the catalog, build the index (time, memory per file), load DuckDB, check that both
@@ -23,7 +23,7 @@ const { values: args } = parseArgs({
   options: {
     sizes: { type: 'string', default: '100000,1000000' },
     reps: { type: 'string', default: '200' },
-    'peer-reps': { type: 'string', default: '10' },
+    'peer-reps': { type: 'string', default: '5' },
     'http-files': { type: 'string', default: '100000' },
     'http-seconds': { type: 'string', default: '10' },
     http: { type: 'boolean', default: true },
