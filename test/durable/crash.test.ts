@@ -74,14 +74,18 @@ it('finishes every in-flight orchestration with the same outputs across SIGKILL 
 
   // Kill at staggered moments while activities, timers and episodes are in flight; events raised just
   // before a kill must survive it.
+  let killedInFlight = 0;
   for (const [round, delayMs] of [40, 120, 300].entries()) {
     await new Promise((resolve) => setTimeout(resolve, delayMs));
+    const unfinished = await fetch(`${url}${webhooks}instances/?runtimeStatus=Pending,Running`);
+    killedInFlight += ((await unfinished.json()) as unknown[]).length;
     await start(`late-${round}`, 'waiter', null, `go-${round}`);
     expect((await post(url, `instances/late-${round}/raiseEvent/Go`, `go-${round}`)).status).toBe(202);
     await kill();
     url = await startChild();
   }
 
+  expect(killedInFlight).toBeGreaterThan(0);
   const deadline = Date.now() + 30_000;
   for (const [id, output] of Object.entries(expected)) {
     let status: InstanceStatusBody;
