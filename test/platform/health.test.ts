@@ -92,7 +92,7 @@ describe('GET /api/health', () => {
     );
     const started = Date.now();
     const { response } = await call(handler, url);
-    expect(Date.now() - started).toBeLessThan(2000);
+    expect(Date.now() - started).toBeLessThan(2500); // the 300 ms limit, not the client's own retries
     expect(response.status).toBe(503);
     expect(await response.json()).toMatchObject({
       failing: ['blobStorage'],
