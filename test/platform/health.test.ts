@@ -10,6 +10,7 @@ import { startAzurite, storageEmulatorAccount, type Azurite } from '../../infra/
 import type { CosmosStandIn } from '../../infra/local/standins/cosmos';
 import { standInSettings } from '../../infra/local/standins/index';
 import { getCosmosDatabase } from '../../shared/composition-root';
+import { SettingsError } from '../../shared/config/settings';
 import { blobStorageProbe, cosmosDatabaseProbe } from '../../shared/platform/dependency-probes';
 import { cosmosClientFor, startCosmos, testCertificates } from '../standins/support';
 import { call, exampleSettings } from './support';
@@ -109,6 +110,16 @@ describe('GET /api/health', () => {
       failing: ['cosmos'],
       dependencies: { cosmos: { status: 'down', reason: 'http-404' } },
     });
+  });
+
+  it('answers 503 without details when the dependency clients cannot be built', async () => {
+    const handler = createHealthHandler(() => {
+      throw new SettingsError('Invalid settings: CosmosDb__accountEndpoint is missing');
+    });
+    const { response, logs } = await call(handler, url);
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({ status: 'unavailable', failing: ['configuration'] });
+    expect(logs.join('\n')).toContain('SettingsError');
   });
 
   it('answers 503 naming cosmos once the Cosmos DB service is gone, with no secrets or stack traces', async () => {

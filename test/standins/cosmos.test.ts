@@ -177,6 +177,18 @@ describe('Cosmos DB stand-in (in memory)', () => {
     expect((await now.readNext()).result.map((doc) => doc.id)).toEqual(['f-31']);
   });
 
+  it('starts a change feed from a point in time', async () => {
+    const feedContainer = await containerOn(standIn, 'feed-by-time');
+    await feedContainer.items.upsert({ id: 'before', pk: 't', n: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // _ts has a resolution of one second
+    const startTime = new Date();
+    await feedContainer.items.upsert({ id: 'after', pk: 't', n: 1 });
+    const feed = feedContainer.items.getChangeFeedIterator<Doc>({
+      changeFeedStartFrom: ChangeFeedStartFrom.Time(startTime),
+    });
+    expect((await feed.readNext()).result.map((doc) => doc.id)).toEqual(['after']);
+  });
+
   it('narrows the change feed to one partition key', async () => {
     const feedContainer = await containerOn(standIn, 'feed-by-key');
     await feedContainer.items.batch(upserts('x', 0, 3), 'x');

@@ -92,6 +92,7 @@ describe('startStandIns', () => {
     const second = await startStandIns({ dataDir, ports: freePorts });
     try {
       expect(second.caCertPath).toBe(path.join(dataDir, 'tls', 'ca.pem'));
+      expect(second.certificates.caPem).toBe(ca);
       expect(await readSomething(second)).toEqual({ item: 'kept', blob: 'kept' });
     } finally {
       await second.close();

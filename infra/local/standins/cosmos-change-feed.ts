@@ -91,7 +91,7 @@ export function readChangeFeed(
     if (page.length >= pageSize) break;
     const data = collection.documents._data.get(rid)?.read();
     if (data === undefined) continue;
-    if (notBefore !== undefined && (data._ts ?? 0) * 1000 < notBefore) continue;
+    if (notBefore !== undefined && (data._ts ?? 0) < notBefore) continue;
     if (partition !== undefined && !samePartition(collection.documents._getPartition(data), partition))
       continue;
     page.push({ lsn, data });
@@ -123,11 +123,12 @@ function startingLsn(req: IncomingMessage, log: ChangeLog): number | undefined {
   return Number.isFinite(lsn) ? lsn : undefined;
 }
 
+/** The start time in seconds, the resolution of `_ts` (a change in the same second is included). */
 function modifiedSince(req: IncomingMessage): number | undefined {
   const header = req.headers['if-modified-since'];
   if (header === undefined) return undefined;
   const time = Date.parse(header);
-  return Number.isNaN(time) ? undefined : time;
+  return Number.isNaN(time) ? undefined : Math.floor(time / 1000);
 }
 
 function partitionFilter(req: IncomingMessage): unknown {

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startAzurite, storageEmulatorAccount, type Azurite } from './azurite';
 import { startCosmosStandIn, type CosmosStandIn } from './cosmos';
-import { ensureLocalCertificates } from './tls';
+import { ensureLocalCertificates, type LocalCertificates } from './tls';
 
 export interface StandInOptions {
   /** Persistent state root (e.g. '.data'); undefined = in memory (tests), CA in a temp dir. */
@@ -28,6 +28,8 @@ export interface StandIns {
   readonly queueEndpoint: string;
   readonly tableEndpoint: string;
   readonly caCertPath: string;
+  /** The local CA and the server certificate, for other HTTPS stand-ins (DocuSign, email) to serve with. */
+  readonly certificates: LocalCertificates;
   /** Settings (names from shared/config/settings.ts + AzureWebJobsStorage) pointing the app at these stand-ins. */
   readonly env: Record<string, string>;
   close(): Promise<void>;
@@ -73,7 +75,7 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
     describe(cosmos, azurite, dataDir, log);
 
     const standIns = endpointsOf(cosmos.value, azurite.value, certificates.caCertPath);
-    return { ...standIns, env: standInSettings(standIns), close: closeAll };
+    return { ...standIns, certificates, env: standInSettings(standIns), close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;
@@ -91,7 +93,7 @@ function temporaryCaDirectory(): Promise<string> {
   return temporaryCa;
 }
 
-export type StandInEndpoints = Omit<StandIns, 'env' | 'close'>;
+export type StandInEndpoints = Omit<StandIns, 'env' | 'close' | 'certificates'>;
 
 function endpointsOf(cosmos: CosmosStandIn, azurite: Azurite, caCertPath: string): StandInEndpoints {
   return {
