@@ -4,10 +4,11 @@
  */
 import { ChangeFeedStartFrom, StatusCodes, type Container, type OperationInput } from '@azure/cosmos';
 import { promises as fs } from 'node:fs';
+import https from 'node:https';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CosmosStandIn } from '../../infra/local/standins/cosmos';
-import { cosmosClientFor, startCosmos, temporaryDirectory } from './support';
+import { cosmosClientFor, startCosmos, temporaryDirectory, testCertificates } from './support';
 
 interface Doc {
   id: string;
@@ -187,6 +188,34 @@ describe('Cosmos DB stand-in (in memory)', () => {
       changeFeedStartFrom: ChangeFeedStartFrom.Time(startTime),
     });
     expect((await feed.readNext()).result.map((doc) => doc.id)).toEqual(['after']);
+  });
+
+  it('accepts a double slash after the host, as some SDK calls send it', async () => {
+    const { caPem } = await testCertificates();
+    const { status, body } = await new Promise<{ status?: number; body: string }>((resolve, reject) => {
+      const url = new URL(standIn.endpoint);
+      https
+        .get(
+          {
+            host: url.hostname,
+            port: url.port,
+            path: '//dbs/db/colls/items/docs',
+            headers: { 'a-im': 'Incremental feed', 'x-ms-max-item-count': '1' },
+            agent: new https.Agent({ ca: caPem }),
+          },
+          (res) => {
+            let text = '';
+            res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+            res.on('end', () => resolve({ status: res.statusCode, body: text }));
+          },
+        )
+        .on('error', reject);
+    });
+    expect(status).toBe(200);
+    // Served by the stand-in's change feed (items carry their _lsn), not mistaken for another path.
+    const { Documents } = JSON.parse(body) as { Documents: { _lsn?: number }[] };
+    expect(Documents).toHaveLength(1);
+    expect(Documents[0]?._lsn).toBeGreaterThan(0);
   });
 
   it('narrows the change feed to one partition key', async () => {

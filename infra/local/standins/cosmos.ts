@@ -46,7 +46,7 @@ export interface CosmosStandIn {
   /** e.g. `https://127.0.0.1:8081/` */
   readonly endpoint: string;
   readonly key: string;
-  /** Items restored from disk at start. */
+  /** Records (databases, containers, items) restored from disk at start. */
   readonly restoredRecords: number;
   /** Stops serving, makes everything durable and compacts the journal into a snapshot. */
   close(): Promise<void>;
@@ -106,8 +106,8 @@ async function answer(
   journal: Journal | undefined,
   log: (line: string) => void,
 ): Promise<void> {
-  // The SDK sometimes sends a double slash after the host.
-  const pathname = new URL(req.url ?? '/', 'https://stand-in').pathname.replace(/^\/\/+/, '/');
+  // The SDK sometimes sends a double slash after the host (which URL would read as a host name).
+  const pathname = new URL((req.url ?? '/').replace(/^\/\/+/, '/'), 'https://stand-in').pathname;
   let body: unknown;
   try {
     body = await dispatch(req, res, pathname, state);
