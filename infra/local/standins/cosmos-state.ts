@@ -2,7 +2,10 @@
  * The `@zeit/cosmosdb-server` account of one Cosmos DB stand-in, instrumented so that every mutation
  *
  * - is reported as a record (for the journal) in the order it is applied, and
- * - advances the container's change-feed sequence (LSN), which the server lacks.
+ * - advances the container's change-feed sequence (LSN), which the server lacks;
+ *
+ * and two server faults are corrected: replacing a container keeps its items, and queries run in linear
+ * time (cosmos-query.ts).
  *
  * Records carry the stored resource exactly as the server keeps it (`_rid`, `_etag`, `_ts`), so replaying
  * them restores the same ETags: a client holding an ETag from before a restart still gets its 412 or its
