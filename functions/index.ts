@@ -2,8 +2,13 @@
  * The function app's entry point (bundled to dist/index.js, package.json `main`): importing a function file
  * registers its functions with the Functions runtime.
  */
+import { getSettings } from '../shared/config/settings';
 import './health';
 import './me';
 import './agreement-template';
 import './samples';
 import './openapi';
+
+// A missing or malformed setting stops the app at start, naming the setting, instead of failing the first
+// request that needs it.
+getSettings();

@@ -7,9 +7,15 @@ import { createCosmosClient } from '../../shared/platform/cosmos';
 import { seedCatalogIfEmpty } from './seed';
 import { seedDocuments } from './standins/seed-documents';
 
+export interface PrepareOptions {
+  /** Size of the catalog seeded into an empty store; default the real catalog's. */
+  readonly catalogFiles?: number;
+  readonly log: (line: string) => void;
+}
+
 export async function prepareLocalData(
   env: Readonly<Record<string, string>>,
-  log: (line: string) => void,
+  { catalogFiles, log }: PrepareOptions,
 ): Promise<void> {
   const settings = parseSettings(env);
   const outcome = await seedDocuments(env, log);
@@ -21,6 +27,7 @@ export async function prepareLocalData(
     let lastLine = 0;
     const result = await seedCatalogIfEmpty({
       database,
+      files: catalogFiles,
       onProgress: ({ written, expected, docsPerSecond }) => {
         const now = Date.now();
         if (now - lastLine < 1000 && written < expected) return;

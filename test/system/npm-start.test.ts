@@ -1,0 +1,118 @@
+/**
+ * `npm start` as a person runs it: the CLI in its own process, on free ports, with a data folder of its own.
+ * It must list the functions, answer /api/health with every dependency up, seed and serve the catalog, stop
+ * cleanly on Ctrl-C, keep its data across a restart, and refuse to start on a malformed setting.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = path.resolve(__dirname, '../..');
+const dataDir = mkdtempSync(path.join(tmpdir(), 'npm-start-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+interface Started {
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly output: () => string;
+  /** Resolves with the first match of `pattern` in the output (or rejects when the process exits first). */
+  readonly waitFor: (pattern: RegExp) => Promise<RegExpMatchArray>;
+  readonly exited: Promise<number | null>;
+}
+
+function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Started {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'infra/local/start.ts', '--free-ports', '--data-dir', dataDir, ...args],
+    { cwd: root, env: { ...process.env, ...env } },
+  );
+  let output = '';
+  const listeners = new Set<() => void>();
+  const onData = (chunk: Buffer): void => {
+    output += chunk.toString();
+    for (const listener of listeners) listener();
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const waitFor = (pattern: RegExp): Promise<RegExpMatchArray> =>
+    new Promise((resolve, reject) => {
+      const check = (): void => {
+        const match = output.match(pattern);
+        if (match !== null) {
+          listeners.delete(check);
+          resolve(match);
+        }
+      };
+      listeners.add(check);
+      check();
+      void exited.then(() => {
+        check();
+        reject(new Error(`process exited before ${pattern}:\n${output}`));
+      });
+    });
+  return { child, output: () => output, waitFor, exited };
+}
+
+interface CatalogAnswer {
+  summary: { files: number; samples: number; subjects: number };
+}
+
+async function catalogSummary(baseUrl: string): Promise<CatalogAnswer['summary']> {
+  const response = await fetch(`${baseUrl}/api/catalog`);
+  expect(response.status).toBe(200);
+  return ((await response.json()) as CatalogAnswer).summary;
+}
+
+describe('npm start', () => {
+  let firstSummary: CatalogAnswer['summary'];
+
+  it('serves health and the seeded catalog, then stops cleanly on SIGINT', async () => {
+    const cli = startCli(['--catalog-files', '400']);
+    const [, baseUrl] = await cli.waitFor(/Ready in [\d.]+ s — (http:\/\/127\.0\.0\.1:\d+)\/api\/health/);
+    expect(cli.output()).toMatch(/health: \[GET\] http:\/\/127\.0\.0\.1:\d+\/api\/health/);
+    expect(cli.output()).toMatch(/helloSequence: orchestrationTrigger/);
+
+    const health = await fetch(`${baseUrl}/api/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({
+      status: 'ok',
+      dependencies: { cosmos: { status: 'up' }, blobStorage: { status: 'up' } },
+    });
+
+    await cli.waitFor(/catalog: seeded (\d+) files/);
+    // The catalog follows the change feed: poll until the seeded files are all visible.
+    const seeded = Number(cli.output().match(/catalog: seeded (\d+) files/)![1]);
+    await expect.poll(async () => (await catalogSummary(baseUrl!)).files, { timeout: 20_000 }).toBe(seeded);
+    firstSummary = await catalogSummary(baseUrl!);
+    expect(firstSummary.samples).toBeGreaterThan(0);
+
+    cli.child.kill('SIGINT');
+    expect(await cli.exited).toBe(0);
+    expect(cli.output()).toContain('SIGINT: finishing in-flight work');
+  });
+
+  it('keeps its data across a restart without seeding again', async () => {
+    const cli = startCli([]);
+    const [, baseUrl] = await cli.waitFor(/Ready in [\d.]+ s — (http:\/\/127\.0\.0\.1:\d+)\/api\/health/);
+    await cli.waitFor(/catalog: already seeded/);
+    expect(await catalogSummary(baseUrl!)).toEqual(firstSummary);
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
+  });
+
+  it('refuses to start on a malformed setting, naming it', async () => {
+    const cli = startCli([], { CosmosDb__databaseName: 'not a valid name!' });
+    expect(await cli.exited).toBe(1);
+    expect(cli.output()).toContain('CosmosDb__databaseName is invalid');
+    expect(cli.output()).not.toContain('Ready in');
+  });
+
+  it('rejects a bad option with the usage line', async () => {
+    const cli = startCli(['--catalog-files', 'many']);
+    expect(await cli.exited).toBe(1);
+    expect(cli.output()).toContain('--catalog-files must be an integer');
+    expect(cli.output()).toContain('usage: npm start --');
+  });
+});
