@@ -65,6 +65,8 @@ describe('Journal', () => {
       first.journal.append({ value });
       await first.journal.commit();
     }
+    // The last commit may have started a compaction in the background; a second store must not race it.
+    await first.journal.settled();
     const journalSize = (await fs.stat(path.join(dir, 'journal.ndjson'))).size;
     expect(journalSize).toBeLessThan(250);
     // Simulate a crash between writing the snapshot and emptying the journal: old records come back.

@@ -7,11 +7,18 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 
 const root = path.resolve(__dirname, '../..');
 const dataDir = mkdtempSync(path.join(tmpdir(), 'npm-start-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+/** A failed test must not leave its CLI running: the next one would find the task hub locked. */
+const children = new Set<ChildProcessWithoutNullStreams>();
+afterEach(() => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  children.clear();
+});
 
 interface Started {
   readonly child: ChildProcessWithoutNullStreams;
@@ -27,6 +34,7 @@ function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Started {
     ['--import', 'tsx', 'infra/local/start.ts', '--free-ports', '--data-dir', dataDir, ...args],
     { cwd: root, env: { ...process.env, ...env } },
   );
+  children.add(child);
   let output = '';
   const listeners = new Set<() => void>();
   const onData = (chunk: Buffer): void => {
@@ -74,8 +82,11 @@ describe('npm start', () => {
     expect(cli.output()).toMatch(/health: \[GET\] http:\/\/127\.0\.0\.1:\d+\/api\/health/);
     expect(cli.output()).toMatch(/helloSequence: orchestrationTrigger/);
 
+    // The first probes open connections (TLS to the Cosmos stand-in) on a possibly busy machine.
+    await expect
+      .poll(async () => (await fetch(`${baseUrl}/api/health`)).status, { timeout: 20_000 })
+      .toBe(200);
     const health = await fetch(`${baseUrl}/api/health`);
-    expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({
       status: 'ok',
       dependencies: { cosmos: { status: 'up' }, blobStorage: { status: 'up' } },

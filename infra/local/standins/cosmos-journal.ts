@@ -97,6 +97,11 @@ export class Journal {
     if (this.failure !== undefined) throw this.failure;
   }
 
+  /** Resolves once no write or compaction is running (background compaction included). */
+  async settled(): Promise<void> {
+    while (this.flushing !== undefined) await this.flushing;
+  }
+
   /** Compacts (so the next start loads one snapshot) and closes the files. */
   async close(): Promise<void> {
     if (this.closed) return;
