@@ -18,8 +18,7 @@ export async function prepareLocalData(
   { catalogFiles, log }: PrepareOptions,
 ): Promise<void> {
   const settings = parseSettings(env);
-  const outcome = await seedDocuments(env, log);
-  log(`documents: agreement template ${outcome}`);
+  await seedDocuments(env, log);
 
   const client = createCosmosClient(settings);
   try {
