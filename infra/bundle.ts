@@ -17,6 +17,8 @@ async function main(): Promise<void> {
     target: 'node20',
     format: 'cjs',
     sourcemap: 'linked',
+    minify: true,
+    keepNames: true,
     // Supplied at run time by the Functions worker (or by the local host), never bundled.
     external: ['@azure/functions-core'],
     // Some ESM dependencies (e.g. @azure/storage-common) call createRequire(import.meta.url); a CommonJS bundle
