@@ -5,7 +5,7 @@
  *
  * Transactional batches of ≤ 100 upserts per DAU partition, several partitions in parallel (`items.bulk` is
  * broken on the stand-in; batches are also what real Cosmos loads fastest without bulk mode). Upserts by
- * deterministic id make a re-run idempotent; files of an earlier, larger seed that the new one lacks are
+ * deterministic id make a re-run idempotent; files of an earlier seed that the new one lacks (another --files or --seed) are
  * soft-deleted (`deleted: true` plus a TTL), so running instances see them go through the change feed.
  */
 import type { Container, Database, OperationInput } from '@azure/cosmos';
@@ -81,8 +81,10 @@ export async function seedCatalog(options: SeedOptions): Promise<SeedResult> {
   }
   for (const [pk, batch] of pending) await writer.write(pk, batch);
   await writer.drain();
-  const softDeleted = await softDeleteOthers(container, ids, writer);
-  await writer.drain();
+  // Files of an earlier seed that this one lacks (another --files or --seed gives other subjects).
+  const pruner = new BatchWriter(container, () => undefined);
+  const softDeleted = await softDeleteOthers(container, ids, pruner);
+  await pruner.drain();
   report();
   return { written, softDeleted, seconds: (performance.now() - started) / 1000 };
 }
