@@ -11,7 +11,12 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 
 const root = path.resolve(__dirname, '../..');
 const dataDir = mkdtempSync(path.join(tmpdir(), 'npm-start-'));
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+/** For other apps than ours, so that they share no task hub or stand-in state with the tests of our app. */
+const otherAppDataDir = mkdtempSync(path.join(tmpdir(), 'npm-start-other-app-'));
+afterAll(() => {
+  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(otherAppDataDir, { recursive: true, force: true });
+});
 
 /** A failed test must not leave its CLI running: the next one would find the task hub locked. */
 const children = new Set<ChildProcessWithoutNullStreams>();
@@ -28,10 +33,10 @@ interface Started {
   readonly exited: Promise<number | null>;
 }
 
-function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Started {
+function startCli(args: string[], env: NodeJS.ProcessEnv = {}, data = dataDir): Started {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'infra/local/start.ts', '--free-ports', '--data-dir', dataDir, ...args],
+    ['--import', 'tsx', 'infra/local/start.ts', '--free-ports', '--data-dir', data, ...args],
     { cwd: root, env: { ...process.env, ...env } },
   );
   children.add(child);
@@ -63,6 +68,12 @@ function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Started {
   return { child, output: () => output, waitFor, exited };
 }
 
+/** The host origin from the CLI's "Ready" line. */
+async function readyUrl(cli: Started): Promise<string> {
+  const [, baseUrl] = await cli.waitFor(/Ready in [\d.]+ s — (http:\/\/127\.0\.0\.1:\d+)\/api\/health/);
+  return baseUrl;
+}
+
 interface CatalogAnswer {
   summary: { files: number; samples: number; subjects: number };
 }
@@ -78,7 +89,7 @@ describe('npm start', () => {
 
   it('serves health and the seeded catalog, then stops cleanly on SIGINT', async () => {
     const cli = startCli(['--catalog-files', '400']);
-    const [, baseUrl] = await cli.waitFor(/Ready in [\d.]+ s — (http:\/\/127\.0\.0\.1:\d+)\/api\/health/);
+    const baseUrl = await readyUrl(cli);
     expect(cli.output()).toMatch(/health: \[GET\] http:\/\/127\.0\.0\.1:\d+\/api\/health/);
     expect(cli.output()).toMatch(/helloSequence: orchestrationTrigger/);
 
@@ -95,8 +106,8 @@ describe('npm start', () => {
     await cli.waitFor(/catalog: seeded (\d+) files/);
     // The catalog follows the change feed: poll until the seeded files are all visible.
     const seeded = Number(cli.output().match(/catalog: seeded (\d+) files/)![1]);
-    await expect.poll(async () => (await catalogSummary(baseUrl!)).files, { timeout: 20_000 }).toBe(seeded);
-    firstSummary = await catalogSummary(baseUrl!);
+    await expect.poll(async () => (await catalogSummary(baseUrl)).files, { timeout: 20_000 }).toBe(seeded);
+    firstSummary = await catalogSummary(baseUrl);
     expect(firstSummary.samples).toBeGreaterThan(0);
 
     cli.child.kill('SIGINT');
@@ -106,9 +117,9 @@ describe('npm start', () => {
 
   it('keeps its data across a restart without seeding again', async () => {
     const cli = startCli([]);
-    const [, baseUrl] = await cli.waitFor(/Ready in [\d.]+ s — (http:\/\/127\.0\.0\.1:\d+)\/api\/health/);
+    const baseUrl = await readyUrl(cli);
     await cli.waitFor(/catalog: already seeded/);
-    expect(await catalogSummary(baseUrl!)).toEqual(firstSummary);
+    expect(await catalogSummary(baseUrl)).toEqual(firstSummary);
     cli.child.kill('SIGTERM');
     expect(await cli.exited).toBe(0);
   });
@@ -125,5 +136,41 @@ describe('npm start', () => {
     expect(await cli.exited).toBe(1);
     expect(cli.output()).toContain('--catalog-files must be an integer');
     expect(cli.output()).toContain('usage: npm start --');
+  });
+});
+
+describe('npm start -- --app DIR', () => {
+  const fixture = (name: string): string => path.join(root, 'test/fixtures/apps', name);
+
+  it('runs another app folder: its functions listed and served under its own route prefix, nothing seeded', async () => {
+    const cli = startCli(['--app', fixture('alt-app')], {}, otherAppDataDir);
+    const baseUrl = await readyUrl(cli);
+    // The alt app has an empty route prefix and a glob `main`; our app's functions must not be there.
+    expect(cli.output()).toMatch(/hello: \[GET\] http:\/\/127\.0\.0\.1:\d+\/hello\/\{name\?\}/);
+    expect(cli.output()).not.toMatch(/health: \[GET\]/);
+    const hello = await fetch(`${baseUrl}/hello/cli`);
+    expect(hello.status).toBe(200);
+    // local.settings.json wins over the example file, as under func start.
+    expect(await hello.json()).toEqual({ greeting: 'hello cli', source: 'local.settings.json' });
+    expect(await (await fetch(`${baseUrl}/`)).text()).toBe('root of the alt app');
+    expect((await fetch(`${baseUrl}/api/health`)).status).toBe(404);
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
+    expect(cli.output()).not.toMatch(/catalog: (seeded|already seeded)/);
+  });
+
+  it('lets an in-flight request finish on SIGINT, then stops the host and exits 0', async () => {
+    const cli = startCli(['--app', fixture('shutdown')], {}, otherAppDataDir);
+    const baseUrl = await readyUrl(cli);
+    const inFlight = fetch(`${baseUrl}/api/until-shutdown`);
+    // Signal only once the handler runs: the answer then proves the host waited for it.
+    await cli.waitFor(/Executing 'Functions\.untilShutdown'/);
+    cli.child.kill('SIGINT');
+    const response = await inFlight;
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ finishedAfter: 'SIGINT' });
+    expect(await cli.exited).toBe(0);
+    expect(cli.output()).toMatch(/Executed 'Functions\.untilShutdown' \(Succeeded/);
+    expect(cli.output()).toContain('Host stopped');
   });
 });
