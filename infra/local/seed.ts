@@ -5,8 +5,9 @@
  *
  * Transactional batches of ≤ 100 upserts per DAU partition, several partitions in parallel (`items.bulk` is
  * broken on the stand-in; batches are also what real Cosmos loads fastest without bulk mode). Upserts by
- * deterministic id make a re-run idempotent; files of an earlier seed that the new one lacks (another --files or --seed) are
- * soft-deleted (`deleted: true` plus a TTL), so running instances see them go through the change feed.
+ * deterministic id make a re-run idempotent; files of an earlier seed that the new one lacks (another --files
+ * or --seed) are soft-deleted (`deleted: true` plus a TTL), so running instances see them go through the
+ * change feed.
  */
 import type { Container, Database, OperationInput } from '@azure/cosmos';
 import path from 'node:path';
