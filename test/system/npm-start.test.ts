@@ -71,7 +71,7 @@ function startCli(args: string[], env: NodeJS.ProcessEnv = {}, data = dataDir): 
 /** The host origin from the CLI's "Ready" line. */
 async function readyUrl(cli: Started): Promise<string> {
   const [, baseUrl] = await cli.waitFor(/Ready in [\d.]+ s — (http:\/\/127\.0\.0\.1:\d+)\/api\/health/);
-  return baseUrl;
+  return baseUrl!;
 }
 
 interface CatalogAnswer {
