@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { createHash } from 'node:crypto';
-import { validationFailed } from '../http/errors';
+import { AppError, problems, validationFailed } from '../http/errors';
 import { CatalogIndex } from './engine/catalog-index';
 import { InvalidContinuationError } from './engine/continuation';
 import type { IndexedFile } from './engine/indexed-file';
@@ -95,7 +95,25 @@ export class CatalogService {
       this.refreshing ??= this.refresh().finally(() => {
         this.refreshing = undefined;
       });
-      await this.refreshing;
+      try {
+        await this.refreshing;
+      } catch (error) {
+        if (this.current === undefined) {
+          throw new AppError(
+            problems.unavailable,
+            'The catalog cannot be read right now; try again shortly.',
+            {
+              cause: error,
+              headers: { 'retry-after': '5' },
+            },
+          );
+        }
+        // A store hiccup must not take browsing down: answer from the index we have, retry after the interval.
+        this.refreshedAt = this.now();
+        this.log(
+          `catalog: refresh failed, answering from index ${this.current.index.version}: ${String(error)}`,
+        );
+      }
     }
     return this.current!;
   }
