@@ -37,12 +37,14 @@ async function pollLocation(
   location: string,
   until: (status: InstanceStatusBody) => boolean,
 ): Promise<InstanceStatusBody> {
-  for (let i = 0; i < 400; i++) {
+  // By time, not by attempts: on a loaded machine a few hundred quick polls can pass before an episode runs.
+  const deadline = Date.now() + 20_000;
+  for (;;) {
     const status = (await (await fetch(location)).json()) as InstanceStatusBody;
     if (until(status)) return status;
+    if (Date.now() > deadline) throw new Error(`gave up polling ${location}: ${JSON.stringify(status)}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  throw new Error(`gave up polling ${location}`);
 }
 
 describe('helloSequence', () => {

@@ -7,11 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { startHost, type HostContext, type HostExtension } from '../../infra/local/host';
 import { startFixture } from './fixtures';
 
+/** Polls by time, not by attempts: on a loaded machine 200 quick attempts can pass before the line comes. */
 async function waitForLog(logs: string[], text: string): Promise<void> {
-  for (let attempt = 0; attempt < 200 && !logs.some((line) => line.includes(text)); attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  expect(logs.some((line) => line.includes(text))).toBe(true);
+  await expect
+    .poll(() => logs.some((line) => line.includes(text)), { timeout: 20_000, interval: 10 })
+    .toBe(true);
 }
 
 describe('start and shutdown', () => {
@@ -62,9 +62,10 @@ describe('start and shutdown', () => {
         }, 50),
       );
     });
+    // Waiting for the lost body would never end; the bound only has to tell "finished" from "hangs".
     const started = Date.now();
     await app.host.close();
-    expect(Date.now() - started).toBeLessThan(2000);
+    expect(Date.now() - started).toBeLessThan(15_000);
   });
 
   it('fails clearly when main matches no file, and can start another app afterwards', async () => {

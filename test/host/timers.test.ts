@@ -21,13 +21,17 @@ async function runs(): Promise<Run[]> {
   return (await (await app.fetch('/api/runs')).json()) as Run[];
 }
 
+/** Polls by time, not by attempts: a loaded machine may need seconds for the invocations to finish. */
 async function runsOf(name: string, count: number): Promise<Run[]> {
-  for (let attempt = 0; attempt < 200; attempt++) {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
     const matching = (await runs()).filter((run) => run.name === name);
     if (matching.length >= count) return matching;
+    if (Date.now() > deadline) {
+      throw new Error(`${name} did not run ${count} times: ${JSON.stringify(await runs())}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  throw new Error(`${name} did not run ${count} times: ${JSON.stringify(await runs())}`);
 }
 
 beforeAll(async () => {
