@@ -3,6 +3,7 @@
  * `createCheckStatusResponse` links call, with the real extension's status codes, and bad input.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawRequest } from '../host/raw-request';
 import { startDurableHost, webhooks, type DurableTestHost, type InstanceStatusBody } from './support';
 
 let t: DurableTestHost;
@@ -279,6 +280,35 @@ describe('terminate, suspend, resume, purge', () => {
     );
     expect((await t.waitFor(id, 'Completed')).output).toBe(12);
     expect((await post(`${webhooks}instances/unknown/restart`)).status).toBe(404);
+  });
+
+  it('refuses a cross-site browser request and a non-loopback Host, and leaves the instance alone', async () => {
+    const id = await t.start('waiter');
+    await t.waitFor(id, 'Running');
+    const terminate = `${webhooks}instances/${id}/terminate?reason=csrf`;
+    // A form on another site posts without a preflight; only the Origin header tells it apart.
+    const crossSite = await rawRequest(t.host.url, terminate, {
+      method: 'POST',
+      headers: { origin: 'https://evil.example', 'content-type': 'text/plain' },
+    });
+    expect(crossSite.status).toBe(403);
+    expect(crossSite.headers['content-type']).toBe('application/problem+json');
+    expect(JSON.parse(crossSite.body)).toMatchObject({ detail: expect.stringContaining('evil.example') });
+    // DNS rebinding: a page on a name that resolves to 127.0.0.1 sends its own name as the Host.
+    const { port } = new URL(t.host.url);
+    const rebound = await rawRequest(t.host.url, terminate, {
+      method: 'POST',
+      headers: { host: `rebound.example:${port}` },
+    });
+    expect(rebound.status).toBe(403);
+    expect((await t.status(id)).runtimeStatus).toBe('Running');
+    // The host's own origin, as a page it serves would send it, passes.
+    const sameOrigin = await rawRequest(t.host.url, terminate, {
+      method: 'POST',
+      headers: { origin: t.host.url },
+    });
+    expect(sameOrigin.status).toBe(202);
+    expect((await t.waitFor(id, 'Terminated')).output).toBe('csrf');
   });
 
   it('answers 501 for entities and rewind, 404 for unknown paths', async () => {

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { isPreflight, preflightHeaders, responseHeaders, type CorsPolicy } from './cors';
+import { allowedOrigin, isPreflight, preflightHeaders, responseHeaders, type CorsPolicy } from './cors';
 import type { HostExtension, RegisteredFunction } from './extension';
 import {
   flattenHeaders,
@@ -162,6 +162,24 @@ function suppliedKey(request: IncomingMessage, query: URLSearchParams): string |
   return query.get('code') ?? undefined;
 }
 
+const loopbackHostNames = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * Extension APIs (the Durable management API) check no key locally, as under func start. So that only local
+ * tools and the allowed web origins reach them, refuse a request whose Host is not a loopback name (DNS
+ * rebinding) or that a browser sent from another, not allowed origin (a cross-site form post needs no
+ * preflight). Returns why, or undefined when the request may pass.
+ */
+function untrustedCaller(request: IncomingMessage, cors: CorsPolicy | undefined): string | undefined {
+  const host = request.headers.host ?? '';
+  const hostName = host.replace(/:\d+$/, '').toLowerCase();
+  if (!loopbackHostNames.has(hostName)) return 'The Host header must name the loopback interface.';
+  const origin = request.headers.origin;
+  if (origin === undefined || origin.toLowerCase() === `http://${host.toLowerCase()}`) return undefined;
+  if (cors !== undefined && allowedOrigin(cors, origin)) return undefined;
+  return `Requests from the origin '${origin.slice(0, 200)}' are not allowed here.`;
+}
+
 const adminInvokeBodySchema = z.object({ input: z.unknown().optional() }).loose();
 
 export function createRequestHandler(
@@ -312,6 +330,10 @@ export function createRequestHandler(
       candidate.httpPathPrefixes?.some((prefix) => rawPath.toLowerCase().startsWith(prefix.toLowerCase())),
     );
     if (extension?.handleHttp !== undefined) {
+      const untrusted = untrustedCaller(request, options.cors);
+      if (untrusted !== undefined) {
+        return writeProblem(response, { status: 403, title: 'Forbidden', detail: untrusted });
+      }
       const body = await readBodyOr413(request, response);
       if (body === undefined) return;
       return extension.handleHttp(request, body, response);
