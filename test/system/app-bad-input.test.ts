@@ -180,7 +180,7 @@ describe('unauthorised requests', () => {
       { 'x-functions-key': 'wrong' },
       { 'x-functions-key': `${environment.host.masterKey}x` },
       { authorization: `Bearer ${environment.host.masterKey}` },
-    ]) {
+    ] as Record<string, string>[]) {
       for (const path of ['/api/samples/approval', '/api/samples/hello-sequence']) {
         const response = await fetch(url(path), {
           method: 'POST',
