@@ -196,7 +196,7 @@ describe('unauthorised requests', () => {
 
   it('answers 401 to the admin API without the right key, running nothing', async () => {
     const marker = `admin-${Date.now()}`;
-    for (const headers of [{}, { 'x-functions-key': 'wrong' }]) {
+    for (const headers of [{}, { 'x-functions-key': 'wrong' }] as Record<string, string>[]) {
       const response = await fetch(url('/admin/functions/sampleSayHello'), {
         method: 'POST',
         headers: { ...json, ...headers },
