@@ -172,6 +172,23 @@ describe('oversized requests', () => {
   });
 });
 
+describe('the admin API and Durable functions', () => {
+  it('refuses to run an orchestrator or an activity outside the Durable engine, with 400 problem+json', async () => {
+    for (const name of ['helloSequence', 'sampleSayHello']) {
+      const response = await fetch(url(`/admin/functions/${name}`), {
+        method: 'POST',
+        headers: withKey(json),
+        body: JSON.stringify({ input: 'x' }),
+      });
+      expect(response.status, name).toBe(400);
+      expect((await problemOf(response)).detail).toMatch(/extension runs: start it through that extension/);
+    }
+    expect(logs.join('\n')).not.toMatch(
+      /Executing 'Functions\.(helloSequence|sampleSayHello)' \(Reason='This function was programmatically/,
+    );
+  });
+});
+
 describe('unauthorised requests', () => {
   it('answers 401 to the sample starters without the key, with a wrong one or a key in the wrong place', async () => {
     const before = await instanceCount();

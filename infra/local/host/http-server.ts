@@ -239,11 +239,23 @@ export function createRequestHandler(
         detail: 'The body must be a JSON object like {"input": "..."}.',
       });
     }
-    if (fn.trigger.info.type?.toLowerCase() === 'httptrigger') {
+    const triggerType = fn.trigger.info.type?.toLowerCase();
+    if (triggerType === 'httptrigger') {
       return writeProblem(response, {
         status: 400,
         title: 'Bad Request',
         detail: `'${fn.name}' is HTTP-triggered: call its route instead.`,
+      });
+    }
+    // Run outside its extension, an orchestrator fails (no orchestration context) and an activity skips it.
+    const driver = options.extensions.find((extension) =>
+      extension.triggerTypes.some((type) => type.toLowerCase() === triggerType),
+    );
+    if (driver !== undefined) {
+      return writeProblem(response, {
+        status: 400,
+        title: 'Bad Request',
+        detail: `'${fn.name}' is a ${fn.trigger.info.type} function that the ${driver.name} extension runs: start it through that extension.`,
       });
     }
     const input =
