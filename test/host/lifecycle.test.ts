@@ -226,6 +226,35 @@ describe('another app folder (--app): glob main, empty route prefix, local.setti
 });
 
 describe('extensions', () => {
+  it('answer 500 when their handler throws, logging the failure without the key from ?code=', async () => {
+    const failing: HostExtension = {
+      name: 'failing',
+      triggerTypes: [],
+      httpPathPrefixes: ['/runtime/webhooks/failing/'],
+      handleHttp: () => Promise.reject(new Error('the extension broke')),
+      start: () => Promise.resolve(),
+      stop: () => Promise.resolve(),
+    };
+    const app = await startFixture('http-routes', { extensions: [failing] });
+    try {
+      const response = await app.fetch(
+        `/runtime/webhooks/failing/x?code=${app.host.masterKey}&other=1&CODE=${app.host.masterKey}`,
+      );
+      expect(response.status).toBe(500);
+      expect(await response.text()).toBe('');
+      const failure = app.logs.find((line) => line.includes('The host failed to answer GET'));
+      expect(failure).toContain('the extension broke');
+      expect(failure).toContain('code=[redacted]&other=1');
+      // The start-up banner is the one place that shows the key, on purpose.
+      const withKey = app.logs.filter((line) => line.includes(app.host.masterKey));
+      expect(withKey).toEqual([expect.stringMatching(/^Master key /)]);
+      // The host keeps serving.
+      expect((await app.fetch('/api/items/1')).status).toBe(200);
+    } finally {
+      await app.host.close();
+    }
+  });
+
   it('drive the triggers they claim, supply input bindings and answer their own HTTP paths', async () => {
     const calls: string[] = [];
     let context: HostContext | undefined;

@@ -162,6 +162,11 @@ function suppliedKey(request: IncomingMessage, query: URLSearchParams): string |
   return query.get('code') ?? undefined;
 }
 
+/** The request target for logs: a function key passed as `?code=` must not end up in them. */
+function withoutKey(target: string): string {
+  return target.replace(/([?&]code=)[^&#]*/gi, '$1[redacted]');
+}
+
 const loopbackHostNames = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /**
@@ -365,7 +370,7 @@ export function createRequestHandler(
       if (error instanceof RequestAborted) return;
       logger.write(
         'error',
-        `The host failed to answer ${request.method} ${request.url}: ${(error as Error).stack ?? String(error)}`,
+        `The host failed to answer ${request.method} ${withoutKey(request.url ?? '/')}: ${(error as Error).stack ?? String(error)}`,
       );
       if (!response.headersSent) writeEmpty(response, 500);
       else response.destroy();
