@@ -68,6 +68,31 @@ describe('start and shutdown', () => {
     expect(Date.now() - started).toBeLessThan(15_000);
   });
 
+  it('does not wait at close for a client that stalls mid-body, and closes its connection', async () => {
+    const app = await startFixture('http-routes');
+    const { hostname, port } = new URL(app.host.url);
+    const request = http.request({
+      hostname,
+      port,
+      path: '/api/body/text',
+      method: 'POST',
+      // The host's 100 Continue says the request reached it: it is reading the body from then on.
+      headers: { 'content-length': '1000', expect: '100-continue' },
+    });
+    const ended = new Promise<string>((resolve) => {
+      request.on('error', (error) => resolve(error.message));
+      request.on('response', (response) => resolve(`status ${response.statusCode}`));
+    });
+    request.flushHeaders();
+    await new Promise<void>((resolve) => request.once('continue', () => resolve()));
+    await new Promise<void>((resolve) => request.write('a part of the body', () => resolve()));
+    // The body is never finished; Node's own request timeout would hold close() for minutes.
+    const started = Date.now();
+    await app.host.close();
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(await ended).toMatch(/socket hang up|ECONNRESET/);
+  });
+
   it('fails clearly when main matches no file, and can start another app afterwards', async () => {
     await expect(startFixture('broken-main')).rejects.toThrow(
       'Worker was unable to load entry point "lib/*.js": Found zero files matching the supplied pattern',

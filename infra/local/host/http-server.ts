@@ -187,9 +187,17 @@ function untrustedCaller(request: IncomingMessage, cors: CorsPolicy | undefined)
 
 const adminInvokeBodySchema = z.object({ input: z.unknown().optional() }).loose();
 
-export function createRequestHandler(
-  options: FrontDoorOptions,
-): (req: IncomingMessage, res: ServerResponse) => void {
+export interface FrontDoor {
+  readonly handle: (req: IncomingMessage, res: ServerResponse) => void;
+  /**
+   * At shutdown: drops the requests still sending their body. No invocation has started for them, and a
+   * client that stalls mid-body would otherwise hold the shutdown until Node's request timeout (minutes).
+   */
+  readonly abortUploads: () => void;
+}
+
+export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
+  const uploading = new Set<IncomingMessage>();
   const prefixSegments = options.routePrefix === '' ? [] : options.routePrefix.split('/');
   const { logger } = options;
 
@@ -203,6 +211,7 @@ export function createRequestHandler(
     request: IncomingMessage,
     response: ServerResponse,
   ): Promise<Buffer | undefined> => {
+    uploading.add(request);
     try {
       return await readBody(request, options.maxRequestBodyBytes);
     } catch (error) {
@@ -217,6 +226,8 @@ export function createRequestHandler(
         { connection: 'close' },
       );
       return undefined;
+    } finally {
+      uploading.delete(request);
     }
   };
 
@@ -365,7 +376,7 @@ export function createRequestHandler(
     return handleFunction(request, response, segments.slice(prefixSegments.length), query);
   };
 
-  return (request, response) => {
+  const answer = (request: IncomingMessage, response: ServerResponse): void => {
     options.invoker.track(handle(request, response)).catch((error: unknown) => {
       if (error instanceof RequestAborted) return;
       logger.write(
@@ -375,5 +386,11 @@ export function createRequestHandler(
       if (!response.headersSent) writeEmpty(response, 500);
       else response.destroy();
     });
+  };
+  return {
+    handle: answer,
+    abortUploads: () => {
+      for (const request of uploading) request.destroy();
+    },
   };
 }

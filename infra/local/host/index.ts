@@ -14,7 +14,7 @@ import { loadApp } from './app-loader';
 import { closeAppRegistry, currentProgrammingModel, openAppRegistry } from './core-api';
 import { parseCorsPolicy } from './cors';
 import type { HostContext, HostExtension, RegisteredFunction } from './extension';
-import { buildRoutes, createRequestHandler, type HttpRoute } from './http-server';
+import { buildRoutes, createFrontDoor, type HttpRoute } from './http-server';
 import { hostApiReason, Invoker, type InputBindingProvider } from './invoker';
 import { HostLogger, parseLogLevel } from './logger';
 import { TimerScheduler } from './timers';
@@ -193,27 +193,25 @@ async function start(
   const { routes, failed } = buildRoutes(invoker.functions.values(), routePrefix, logger);
 
   let accepting = false;
-  server.on(
-    'request',
-    createRequestHandler({
-      routePrefix,
-      routes,
-      invoker,
-      extensions,
-      masterKey,
-      cors,
-      maxRequestBodyBytes:
-        options.maxRequestBodyBytes ?? requestBodyLimitFromSettings() ?? defaultMaxRequestBodyBytes,
-      logger,
-      baseUrl: () => baseUrl,
-      accepting: () => accepting,
-      runOnDemand: (fn, input) => {
-        const data =
-          fn.trigger.info.type?.toLowerCase() === 'timertrigger' ? timers.payloadFor(fn) : { string: input };
-        void invoker.invoke(fn.name, [{ name: fn.trigger.name, data }], {}, { reason: hostApiReason });
-      },
-    }),
-  );
+  const frontDoor = createFrontDoor({
+    routePrefix,
+    routes,
+    invoker,
+    extensions,
+    masterKey,
+    cors,
+    maxRequestBodyBytes:
+      options.maxRequestBodyBytes ?? requestBodyLimitFromSettings() ?? defaultMaxRequestBodyBytes,
+    logger,
+    baseUrl: () => baseUrl,
+    accepting: () => accepting,
+    runOnDemand: (fn, input) => {
+      const data =
+        fn.trigger.info.type?.toLowerCase() === 'timertrigger' ? timers.payloadFor(fn) : { string: input };
+      void invoker.invoke(fn.name, [{ name: fn.trigger.name, data }], {}, { reason: hostApiReason });
+    },
+  });
+  server.on('request', frontDoor.handle);
 
   await invoker.runHooks('appStart', invoker.appHookContext({ functionAppDirectory: files.appDir }));
   const startedExtensions: HostExtension[] = [];
@@ -246,6 +244,7 @@ async function start(
       accepting = false;
       timers.stop();
       void stopIntake();
+      frontDoor.abortUploads();
       await invoker.drain();
       // Keep-alive connections of the requests just finished are idle now; without this close() waits them out.
       server.closeIdleConnections();
