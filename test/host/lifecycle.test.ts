@@ -93,6 +93,23 @@ describe('start and shutdown', () => {
     expect(await ended).toMatch(/socket hang up|ECONNRESET/);
   });
 
+  it('does not wait at close for a client that stalls mid-headers', async () => {
+    const app = await startFixture('http-routes');
+    const { hostname, port } = new URL(app.host.url);
+    const socket = net.connect(Number(port), hostname);
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.on('error', () => undefined);
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    await new Promise<void>((resolve) =>
+      socket.write('GET /api/items/1 HTTP/1.1\r\nHost: x\r\n', () => resolve()),
+    );
+    // Node's headers timeout would hold close() for a minute.
+    const started = Date.now();
+    await app.host.close();
+    expect(Date.now() - started).toBeLessThan(15_000);
+    await closed;
+  });
+
   it('fails clearly when main matches no file, and can start another app afterwards', async () => {
     await expect(startFixture('broken-main')).rejects.toThrow(
       'Worker was unable to load entry point "lib/*.js": Found zero files matching the supplied pattern',

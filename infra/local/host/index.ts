@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { SystemClock, type Clock } from '../clock';
 import {
@@ -78,6 +78,35 @@ function listen(server: http.Server, port: number): Promise<number> {
       resolve((server.address() as AddressInfo).port);
     });
   });
+}
+
+/**
+ * Tracks which connections carry a request being answered. Returns what shutdown calls once the in-flight
+ * work is done: it drops every other connection, idle keep-alive ones and those still sending a request's
+ * headers (a stalled client would otherwise hold the server's close for Node's headers timeout).
+ */
+function trackConnections(server: http.Server): () => void {
+  const answering = new Map<Socket, number>();
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => {
+      sockets.delete(socket);
+      answering.delete(socket);
+    });
+  });
+  server.on('request', (request: http.IncomingMessage, response: http.ServerResponse) => {
+    const { socket } = request;
+    answering.set(socket, (answering.get(socket) ?? 0) + 1);
+    response.once('close', () => {
+      const left = (answering.get(socket) ?? 1) - 1;
+      if (left === 0) answering.delete(socket);
+      else answering.set(socket, left);
+    });
+  });
+  return () => {
+    for (const socket of sockets) if (!answering.has(socket)) socket.destroy();
+  };
 }
 
 function closeServer(server: http.Server): Promise<void> {
@@ -164,6 +193,7 @@ async function start(
   invoker.indexFunctions();
 
   const server = http.createServer();
+  const dropUnansweredConnections = trackConnections(server);
   // LocalHttpPort 0 means "not set" to func (default(int)), so it is 7071 there too.
   const port = await listen(server, options.port ?? (files.settings.Host.LocalHttpPort || defaultPort));
   let serverClosed: Promise<void> | undefined;
@@ -247,7 +277,7 @@ async function start(
       frontDoor.abortUploads();
       await invoker.drain();
       // Keep-alive connections of the requests just finished are idle now; without this close() waits them out.
-      server.closeIdleConnections();
+      dropUnansweredConnections();
       await invoker.runHooks('appTerminate', invoker.appHookContext());
       await cleanUp();
       invoker.stopped = true;
