@@ -2,16 +2,18 @@
  * Catalog benchmark: our in-memory engine against DuckDB on the same files, same run, same answers.
  *
  *   npm run build && npx tsx --expose-gc bench/catalog.ts [--sizes 100000,1000000] [--reps 200] [--peer-reps 5]
- *     [--http-files 100000] [--http-seconds 10] [--no-http] [--app-dir <function app folder>]
+ *     [--http-files 100000] [--http-seconds 10] [--no-http] [--app-dir <function app folder>] [--refresh-only]
  *
  * For each size: generate the catalog, build the index (time, memory per file), load DuckDB, check that both
  * engines give identical answers on every query, then time a fixed set of realistic clicks. Finally the HTTP
  * path: seed the Cosmos stand-in, start the built app on the local host, and drive it with autocannon.
+ * Each size also times change-feed refreshes of 1, 100 and 10,000 changed files; `--refresh-only` stops there.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { applyChanges } from '../shared/catalog/engine/apply-changes';
 import { CatalogIndex } from '../shared/catalog/engine/catalog-index';
-import { toIndexedFile } from '../shared/catalog/engine/indexed-file';
+import { toIndexedFile, type IndexedFile } from '../shared/catalog/engine/indexed-file';
 import { CATALOG_DAUS } from '../shared/catalog/generator/daus';
 import { generateCatalogFiles } from '../shared/catalog/generator/generate';
 import { SeededRandom } from '../shared/catalog/generator/random';
@@ -27,6 +29,7 @@ const { values: args } = parseArgs({
     'http-files': { type: 'string', default: '100000' },
     'http-seconds': { type: 'string', default: '10' },
     http: { type: 'boolean', default: true },
+    'refresh-only': { type: 'boolean', default: false },
     'app-dir': { type: 'string', default: path.resolve(__dirname, '..') },
   },
   allowNegative: true,
@@ -102,6 +105,31 @@ function comparable(answer: PeerClick): PeerClick {
   };
 }
 
+/** `count` change-feed entries: a third replaced (other facets, DAU and size), a third added, a third deleted. */
+function changedFiles(
+  index: CatalogIndex,
+  count: number,
+  random: SeededRandom,
+): Map<string, IndexedFile | null> {
+  const changed = new Map<string, IndexedFile | null>();
+  for (let i = 0; changed.size < count; i += 1) {
+    const original = index.file(random.integer(index.fileCount));
+    if (i % 3 === 0) changed.set(original.id, null);
+    else if (i % 3 === 1)
+      changed.set(original.id, {
+        ...original,
+        sampleType: original.sampleType === 'Relapse' ? 'Diagnosis' : 'Relapse',
+        dau: original.dau === 'PCGP' ? 'SJLIFE' : 'PCGP',
+        fileSizeBytes: original.fileSizeBytes + 1,
+      });
+    else {
+      const id = `added-${count}-${i}`;
+      changed.set(id, { ...original, id, fileName: `${id}.bam`, filePath: `/added/${id}.bam` });
+    }
+  }
+  return changed;
+}
+
 async function benchmark(size: number): Promise<void> {
   console.log(`\n=== ${size.toLocaleString('en-US')} files ===`);
   const before = memoryNow();
@@ -122,6 +150,16 @@ async function benchmark(size: number): Promise<void> {
     `rebuild from the index's own files (what a change-feed update costs): ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
   if (rebuilt.version !== index.version) throw new Error('Rebuilt index has another version');
+  for (const count of [1, 100, 10_000]) {
+    const changed = changedFiles(index, count, new SeededRandom(count));
+    started = performance.now();
+    const refreshed = await applyChanges(index, changed, CATALOG_DAUS);
+    console.log(
+      `refresh with ${count} changed files: ${(performance.now() - started).toFixed(0)} ms, ${refreshed.how} ` +
+        `(${refreshed.index.fileCount} files after)`,
+    );
+  }
+  if (args['refresh-only']) return;
 
   started = performance.now();
   const peer = await DuckDbPeer.load(index);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { createHash } from 'node:crypto';
 import { AppError, problems, validationFailed } from '../http/errors';
+import { applyChanges, mergedFiles } from './engine/apply-changes';
 import { CatalogIndex } from './engine/catalog-index';
 import { InvalidContinuationError } from './engine/continuation';
 import type { IndexedFile } from './engine/indexed-file';
@@ -12,6 +13,8 @@ import type { CatalogStore } from './ports';
 export interface CatalogServiceOptions {
   /** How old the index may get before a request first reads the change feed (0: on every request). */
   refreshAfterMs: number;
+  /** How long a request waits for a running refresh before answering from the index it has (default 50). */
+  refreshWaitMs?: number;
   /** Write a new snapshot once this many files changed since the last one (default 1000). */
   snapshotAfterChanges?: number;
   now?: () => number;
@@ -33,7 +36,8 @@ export interface Tagged<T> {
 export class CatalogService {
   private current:
     { index: CatalogIndex; continuation: string; daus: Dau[]; dausVersion: string } | undefined;
-  private refreshing: Promise<void> | undefined;
+  /** The refresh under way; it settles with the error when a cold start failed, else undefined. */
+  private refreshing: Promise<unknown> | undefined;
   private refreshedAt = Number.NEGATIVE_INFINITY;
   private changesSinceSnapshot = 0;
   private snapshotWrite: Promise<void> | undefined;
@@ -89,33 +93,48 @@ export class CatalogService {
     return { body: daus, etag: `"daus-${dausVersion}"` };
   }
 
-  /** The index, hydrated or refreshed first when it is missing or older than allowed. */
+  /**
+   * The index, hydrated first when missing, refreshed when older than allowed. A request waits for a refresh
+   * at most `refreshWaitMs` (an incremental update takes milliseconds, so it sees the change it may have
+   * caused); past that it answers from the version it has while a large rebuild goes on in the background.
+   */
   async fresh(): Promise<{ index: CatalogIndex; daus: Dau[]; dausVersion: string }> {
     if (this.current === undefined || this.now() - this.refreshedAt >= this.options.refreshAfterMs) {
-      this.refreshing ??= this.refresh().finally(() => {
-        this.refreshing = undefined;
-      });
-      try {
-        await this.refreshing;
-      } catch (error) {
-        if (this.current === undefined) {
+      const refreshing = (this.refreshing ??= this.refresh()
+        .then(
+          () => undefined,
+          (error: unknown) => this.refreshFailed(error),
+        )
+        .finally(() => {
+          this.refreshing = undefined;
+        }));
+      if (this.current === undefined) {
+        const failure = await refreshing;
+        if (failure !== undefined) {
           throw new AppError(
             problems.unavailable,
             'The catalog cannot be read right now; try again shortly.',
             {
-              cause: error,
+              cause: failure,
               headers: { 'retry-after': '5' },
             },
           );
         }
-        // A store hiccup must not take browsing down: answer from the index we have, retry after the interval.
-        this.refreshedAt = this.now();
-        this.log(
-          `catalog: refresh failed, answering from index ${this.current.index.version}: ${String(error)}`,
-        );
+      } else {
+        await waitAtMost(refreshing, this.options.refreshWaitMs ?? DEFAULT_REFRESH_WAIT_MS);
       }
     }
+    // Several cold-start requests may share one failed hydration; each of them got its 503 above.
     return this.current!;
+  }
+
+  /** What a failed refresh leaves: the error when there is no index to answer from, else nothing. */
+  private refreshFailed(error: unknown): unknown {
+    if (this.current === undefined) return error;
+    // A store hiccup must not take browsing down: answer from the index we have, retry after the interval.
+    this.refreshedAt = this.now();
+    this.log(`catalog: refresh failed, answering from index ${this.current.index.version}: ${String(error)}`);
+    return undefined;
   }
 
   /** Resolves when no snapshot write is running (tests; a graceful shutdown). */
@@ -128,7 +147,7 @@ export class CatalogService {
     const previous = this.current;
     const daus = await this.store.readDaus();
     const dausVersion = hash(JSON.stringify(daus));
-    let base: Iterable<IndexedFile> = previous?.index.files() ?? [];
+    let base: Iterable<IndexedFile> = [];
     let continuation = previous?.continuation;
     let fromSnapshot = false;
     if (previous === undefined) {
@@ -154,16 +173,24 @@ export class CatalogService {
     const changesRead = this.now();
     this.refreshedAt = started;
     if (continuation === undefined) throw new Error('The catalog store gave no change-feed position');
-    let index = previous?.index;
-    if (index === undefined || changed.size > 0) {
-      index = CatalogIndex.build(mergedFiles(base, changed), daus);
+    let index: CatalogIndex;
+    if (previous === undefined || changed.size > 0) {
+      let how: string;
+      if (previous === undefined) {
+        index = await CatalogIndex.buildCooperatively(mergedFiles(base, changed), daus);
+        how = 'built';
+      } else {
+        const applied = await applyChanges(previous.index, changed, daus);
+        index = applied.index;
+        how = applied.how === 'incremental' ? 'updated' : 'rebuilt';
+      }
       this.log(
         `catalog: index ${index.version} with ${index.fileCount} files ` +
           `(${fromSnapshot ? 'snapshot + ' : ''}${changed.size} changes) in ${this.now() - started} ms: ` +
-          `snapshot ${snapshotRead - started} ms, change feed ${changesRead - snapshotRead} ms, build ${this.now() - changesRead} ms`,
+          `snapshot ${snapshotRead - started} ms, change feed ${changesRead - snapshotRead} ms, ${how} in ${this.now() - changesRead} ms`,
       );
-    } else if (dausVersion !== previous?.dausVersion) {
-      index = index.withDaus(daus);
+    } else {
+      index = dausVersion === previous.dausVersion ? previous.index : previous.index.withDaus(daus);
     }
     // A cold start without a snapshot, or many changes since the last one: leave a fresh snapshot behind.
     this.changesSinceSnapshot =
@@ -197,9 +224,13 @@ export class CatalogService {
   }
 }
 
-function* mergedFiles(base: Iterable<IndexedFile>, changed: ReadonlyMap<string, IndexedFile | null>) {
-  for (const file of base) if (!changed.has(file.id)) yield file;
-  for (const file of changed.values()) if (file !== null) yield file;
+const DEFAULT_REFRESH_WAIT_MS = 50;
+
+/** Resolves when `promise` settles or after `ms`, whichever comes first (the promise never rejects here). */
+async function waitAtMost(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 function hash(text: string): string {

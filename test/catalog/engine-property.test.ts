@@ -1,18 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { IndexedFile } from '../../shared/catalog/engine/indexed-file';
 import { CATALOG_DAUS } from '../../shared/catalog/generator/daus';
 import {
   CATALOG_TABS,
-  DAU_IDS,
-  FILE_TYPES,
-  SAMPLE_TYPES,
-  SEQUENCING_TYPES,
-  TISSUE_TYPES,
   catalogQuerySchema,
   selectionSchema,
   type CatalogRow,
 } from '../../shared/catalog/model';
+import { DATASETS, SAMPLES, catalogArbitrary, clickArbitrary, filtersArbitrary } from './arbitraries';
 import { indexOf } from './fixtures';
 import {
   referenceFacets,
@@ -21,78 +16,6 @@ import {
   referenceSelection,
   referenceSummary,
 } from './reference-engine';
-
-/** Small domains so that random catalogs collide often: shared samples, subjects, groups. */
-const DIAGNOSES = [
-  { code: 'OS', name: 'Osteosarcoma', group: 'Solid Tumor' as const },
-  { code: 'NBL', name: 'Neuroblastoma', group: 'Solid Tumor' as const },
-  { code: 'AML', name: 'Acute Myeloid Leukemia', group: 'Hematologic Malignancy' as const },
-];
-const PUBLICATIONS = [
-  { accession: 'SJC-PB-1001', pmid: null, title: 'Paper one' },
-  { accession: 'SJC-PB-1002', pmid: null, title: 'Another paper' },
-  { accession: 'SJC-PB-1003', pmid: null, title: null },
-];
-const DATASETS = ['PCGP', 'Cicero Benchmark', 'G4K'] as const;
-const SAMPLES = [
-  'SJA000001_D1',
-  'SJA000001_G1',
-  'SJA000002_D1',
-  'SJB000003_R1',
-  'SJB000003_G1',
-  'SJC000004_X1',
-];
-
-const fileArbitrary = fc.record({
-  sampleName: fc.constantFrom(...SAMPLES),
-  sequencingType: fc.constantFrom(...SEQUENCING_TYPES),
-  sampleType: fc.constantFrom(...SAMPLE_TYPES),
-  fileType: fc.constantFrom(...FILE_TYPES),
-  tissuePairing: fc.constantFrom(...TISSUE_TYPES),
-  dau: fc.constantFrom(...DAU_IDS),
-  datasets: fc.subarray([...DATASETS], { minLength: 1 }),
-  publications: fc.subarray(PUBLICATIONS),
-  diagnosis: fc.constantFrom(...DIAGNOSES),
-  fileSizeBytes: fc.integer({ min: 0, max: 999_999_999_999 }),
-  indexSize: fc.option(fc.integer({ min: 0, max: 10_000_000 })),
-});
-
-const catalogArbitrary = fc.array(fileArbitrary, { maxLength: 60 }).map((records) =>
-  records.map((record, i): IndexedFile => ({
-    id: `file-${String(i).padStart(24, '0')}`,
-    fileName: `${record.sampleName}.${i}`,
-    filePath: `/p/${record.sampleName}.${i}`,
-    fileType: record.fileType,
-    fileSizeBytes: record.fileSizeBytes,
-    indexFile: record.indexSize === null ? null : { fileName: `${i}.bai`, fileSizeBytes: record.indexSize },
-    sequencingType: record.sequencingType,
-    sampleName: record.sampleName,
-    sampleType: record.sampleType,
-    subjectName: record.sampleName.slice(0, record.sampleName.indexOf('_')),
-    tissuePairing: record.tissuePairing,
-    pairedSampleName: null,
-    dau: record.dau,
-    datasets: record.datasets,
-    diagnosis: record.diagnosis,
-    publications: record.publications,
-    embargoDate: '2020-01-01',
-  })),
-);
-
-const filtersArbitrary = fc.record({
-  sequencingType: fc.subarray([...SEQUENCING_TYPES]),
-  sampleType: fc.subarray([...SAMPLE_TYPES]),
-  fileType: fc.subarray([...FILE_TYPES]),
-  tissueType: fc.subarray([...TISSUE_TYPES]),
-});
-
-const clickArbitrary = fc.record({
-  tab: fc.constantFrom(...CATALOG_TABS),
-  filters: filtersArbitrary,
-  pageSize: fc.integer({ min: 1, max: 4 }),
-  search: fc.option(fc.constantFrom('a', 'SJB', 'paper', 'osteo', 'pcgp', 'zz'), { nil: undefined }),
-  held: fc.subarray([...DAU_IDS]),
-});
 
 describe('engine agrees with the reference implementation', () => {
   it('on random catalogs and random clicks (all pages)', () => {

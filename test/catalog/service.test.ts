@@ -4,6 +4,7 @@ import { CATALOG_DAUS } from '../../shared/catalog/generator/daus';
 import { AppError } from '../../shared/http/errors';
 import type { CatalogStore, ChangePage, FileChange } from '../../shared/catalog/ports';
 import { file, query } from './fixtures';
+import { YIELD_EVERY_FILES } from '../../shared/catalog/engine/build-index';
 
 /** A store whose change feed the test controls; `failing` makes every read throw (Cosmos unreachable). */
 class ScriptedStore implements CatalogStore {
@@ -66,5 +67,68 @@ describe('catalog service', () => {
     expect((await service.click(query({ tab: 'study' }), new Set())).body.summary.files).toBe(1);
     now = 5000;
     expect((await service.click(query({ tab: 'study' }), new Set())).body.summary.files).toBe(2);
+  });
+
+  it('applies a small change in place: the next click shows it under a new ETag', async () => {
+    const store = new ScriptedStore();
+    const first = file();
+    store.add({ kind: 'upsert', file: first });
+    store.add({ kind: 'upsert', file: file({ sampleName: 'SJOS000002_D1' }) });
+    const lines: string[] = [];
+    const service = new CatalogService(store, { refreshAfterMs: 0, log: (line) => lines.push(line) });
+    const before = await service.click(query({ tab: 'study' }), new Set());
+    store.add({ kind: 'upsert', file: { ...first, fileSizeBytes: 5000, sampleType: 'Relapse' } });
+    store.add({ kind: 'delete', id: first.id });
+    store.add({ kind: 'upsert', file: file({ sampleName: 'SJOS000003_G1', dau: 'SJLIFE' }) });
+    const after = await service.click(query({ tab: 'study' }), new Set());
+    expect(after.etag).not.toBe(before.etag);
+    expect(after.body.summary).toMatchObject({ files: 2, samples: 2, subjects: 2, bytes: 2000 });
+    expect(after.body.summary.daus.map((dau) => dau.id)).toEqual(['PCGP', 'SJLIFE']);
+    expect(lines.at(-1)).toMatch(/\(2 changes\) .* updated in/);
+  });
+
+  it('keeps answering from the previous version while a large rebuild runs, then the new version takes over', async () => {
+    const store = new ScriptedStore();
+    const fileCount = 3 * YIELD_EVERY_FILES;
+    for (let i = 0; i < fileCount; i += 1) {
+      store.add({
+        kind: 'upsert',
+        file: file({ sampleName: `SJOS${String(i % 20_000).padStart(6, '0')}_D1` }),
+      });
+    }
+    const lines: string[] = [];
+    // Requests never wait for a refresh here: whatever is not ready answers from the version there is.
+    const service = new CatalogService(store, {
+      refreshAfterMs: 0,
+      refreshWaitMs: 0,
+      log: (line) => lines.push(line),
+    });
+    const diagnosisTab = query({ tab: 'diagnosis' });
+    const before = await service.click(diagnosisTab, new Set());
+    expect(before.body.summary.files).toBe(fileCount);
+    // A diagnosis the index has no row for: the index is rebuilt, not updated in place.
+    store.add({
+      kind: 'upsert',
+      file: file({
+        diagnosis: { code: 'AML', name: 'Acute Myeloid Leukemia', group: 'Hematologic Malignancy' },
+      }),
+    });
+
+    const during = await service.click(diagnosisTab, new Set());
+    expect(lines.some((line) => line.includes(' rebuilt in '))).toBe(false);
+    expect(during.etag).toBe(before.etag);
+    expect(during.body.rows.map((row) => row.id)).toEqual(['OS']);
+
+    let answeredDuringRebuild = 1;
+    let latest = during;
+    const deadline = Date.now() + 60_000;
+    while (latest.etag === before.etag && Date.now() < deadline) {
+      latest = await service.click(diagnosisTab, new Set());
+      if (latest.etag === before.etag) answeredDuringRebuild += 1;
+    }
+    expect(answeredDuringRebuild).toBeGreaterThan(1);
+    expect(lines.filter((line) => line.includes(' rebuilt in '))).toHaveLength(1);
+    expect(latest.body.summary.files).toBe(fileCount + 1);
+    expect(latest.body.rows.map((row) => row.id)).toEqual(['AML', 'OS']);
   });
 });

@@ -105,9 +105,17 @@ export interface FileColumns {
 }
 
 /** Interns values to dense ids. */
-class Dictionary<T> {
+export class Dictionary<T> {
   readonly values: T[] = [];
   private readonly ids = new Map<string, number>();
+
+  /** A dictionary holding `values` under their present ids, to intern more (the given array is not changed). */
+  static of<T>(values: readonly T[], keyOf: (value: T) => string): Dictionary<T> {
+    const dictionary = new Dictionary<T>();
+    for (const value of values) dictionary.idOf(keyOf(value), value);
+    return dictionary;
+  }
+
   idOf(key: string, value: T): number {
     let id = this.ids.get(key);
     if (id === undefined) {
@@ -123,7 +131,7 @@ const SEQ_INDEX = new Map<string, number>(SEQUENCING_TYPES.map((value, index) =>
 const SAMPLE_TYPE_INDEX = new Map<string, number>(SAMPLE_TYPES.map((value, index) => [value, index]));
 const FILE_TYPE_INDEX = new Map<string, number>(FILE_TYPES.map((value, index) => [value, index]));
 const TISSUE_INDEX = new Map<string, number>(TISSUE_TYPES.map((value, index) => [value, index]));
-const DAU_INDEX = new Map<string, number>(DAU_IDS.map((value, index) => [value, index]));
+export const DAU_INDEX = new Map<string, number>(DAU_IDS.map((value, index) => [value, index]));
 
 export function combinationOf(
   file: Pick<IndexedFile, 'sequencingType' | 'sampleType' | 'fileType' | 'tissuePairing'>,
@@ -136,6 +144,12 @@ export function combinationOf(
     TISSUE_INDEX.get(file.tissuePairing)!
   );
 }
+
+export const diagnosisKey = (diagnosis: Diagnosis) =>
+  `${diagnosis.code}\u0000${diagnosis.name}\u0000${diagnosis.group}`;
+export const datasetListKey = (datasets: readonly string[]) => datasets.join('\u0000');
+export const publicationListKey = (publications: readonly PublicationRef[]) =>
+  publications.map((publication) => publication.accession).join('\u0000');
 
 /** Raw columns in input order, before sorting. */
 interface Collected {
@@ -156,9 +170,10 @@ interface Collected {
   };
   sampleNames: Dictionary<string>;
   sampleSubjectName: string[];
+  version: ContentVersion;
 }
 
-function collect(files: Iterable<IndexedFile>): Collected {
+function* collect(files: Iterable<IndexedFile>): Generator<void, Collected> {
   const diagnoses = new Dictionary<Diagnosis>();
   const datasetLists = new Dictionary<(typeof DATASET_CODES)[number][]>();
   const publicationLists = new Dictionary<PublicationRef[]>();
@@ -190,9 +205,11 @@ function collect(files: Iterable<IndexedFile>): Collected {
     },
     sampleNames,
     sampleSubjectName,
+    version: new ContentVersion(),
   };
   const c = out.columns;
   for (const file of files) {
+    if (out.combination.length % YIELD_EVERY_FILES === YIELD_EVERY_FILES - 1) yield;
     out.combination.push(combinationOf(file));
     const sample = sampleNames.idOf(file.sampleName, file.sampleName);
     if (sample === sampleSubjectName.length) sampleSubjectName.push(file.subjectName);
@@ -207,24 +224,17 @@ function collect(files: Iterable<IndexedFile>): Collected {
     c.pairedSample.push(
       file.pairedSampleName == null ? -1 : pairedNames.idOf(file.pairedSampleName, file.pairedSampleName),
     );
-    const diagnosis = file.diagnosis;
-    c.diagnosis.push(
-      diagnoses.idOf(`${diagnosis.code}\u0000${diagnosis.name}\u0000${diagnosis.group}`, diagnosis),
-    );
-    c.datasetList.push(datasetLists.idOf(file.datasets.join('\u0000'), [...file.datasets]));
+    c.diagnosis.push(diagnoses.idOf(diagnosisKey(file.diagnosis), file.diagnosis));
+    c.datasetList.push(datasetLists.idOf(datasetListKey(file.datasets), [...file.datasets]));
     const publications = file.publications ?? [];
-    c.publicationList.push(
-      publicationLists.idOf(
-        publications.map((publication) => publication.accession).join('\u0000'),
-        publications,
-      ),
-    );
+    c.publicationList.push(publicationLists.idOf(publicationListKey(publications), publications));
     c.embargo.push(embargoDates.idOf(file.embargoDate, file.embargoDate));
+    out.version.add(file);
   }
   return out;
 }
 
-const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+export const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 interface TabSource {
   ids: string[];
@@ -234,8 +244,35 @@ interface TabSource {
   lists: number[][];
 }
 
-export function buildCatalogIndex(files: Iterable<IndexedFile>, version?: string): CatalogIndexData {
-  const raw = collect(files);
+/** Builds the index in one go (tests, benchmarks, cold starts). */
+export function buildCatalogIndex(files: Iterable<IndexedFile>): CatalogIndexData {
+  const steps = buildSteps(files);
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+  }
+}
+
+/**
+ * Builds the index and gives the event loop a turn about every YIELD_EVERY_FILES files, so an instance keeps
+ * answering from its previous index while a large rebuild runs.
+ */
+export async function buildCatalogIndexCooperatively(
+  files: Iterable<IndexedFile>,
+): Promise<CatalogIndexData> {
+  const steps = buildSteps(files);
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/** Files handled between two turns of the event loop during a cooperative build (a few milliseconds' work). */
+export const YIELD_EVERY_FILES = 20_000;
+
+function* buildSteps(files: Iterable<IndexedFile>): Generator<void, CatalogIndexData> {
+  const raw = yield* collect(files);
   const n = raw.combination.length;
 
   // Order: subject name, sample name, file name.
@@ -318,6 +355,7 @@ export function buildCatalogIndex(files: Iterable<IndexedFile>, version?: string
     embargoDates: c.embargoDates,
   };
   for (let f = 0; f < n; f += 1) {
+    if (f % YIELD_EVERY_FILES === YIELD_EVERY_FILES - 1) yield;
     const from = order[f]!;
     fileBit[f] = combinationBit[raw.combination[from]!]!;
     fileSample[f] = sampleRank[raw.sampleOf[from]!]!;
@@ -366,21 +404,19 @@ export function buildCatalogIndex(files: Iterable<IndexedFile>, version?: string
   };
 
   const sampleSig = new Int32Array(sampleCount);
-  const all = buildGroupTable(
+  const all = yield* buildGroupTable(
     context,
     { ids: ['all'], labels: ['all'], fileList: new Int32Array(n), lists: [[0]] },
     (sample, signature) => (sampleSig[sample] = signature),
   );
   const tabs = {
-    diagnosis: buildGroupTable(context, diagnosisSource(columns)),
-    study: buildGroupTable(context, datasetSource(columns)),
-    publication: buildGroupTable(context, publicationSource(columns)),
+    diagnosis: yield* buildGroupTable(context, diagnosisSource(columns)),
+    study: yield* buildGroupTable(context, datasetSource(columns)),
+    publication: yield* buildGroupTable(context, publicationSource(columns)),
   };
 
   return {
-    version:
-      version ??
-      contentVersion({ columns, fileBit, fileSample, fileDau, sampleNames, sampleSubject, subjectNames }),
+    version: raw.version.toString(n),
     fileCount: n,
     bitCount,
     words,
@@ -466,13 +502,20 @@ function publicationSource(columns: FileColumns): TabSource {
   return { ids, labels, fileList: columns.publicationList, lists };
 }
 
-class SignatureInterner {
+export class SignatureInterner {
   private readonly ids = new Map<string, number>();
   private data: Uint32Array;
   count = 0;
 
   constructor(private readonly words: number) {
     this.data = new Uint32Array(words * 64);
+  }
+
+  /** An interner that already holds `table` (signature ids kept), for updating an index. */
+  static of(words: number, table: Uint32Array, count: number): SignatureInterner {
+    const interner = new SignatureInterner(words);
+    for (let id = 0; id < count; id += 1) interner.intern(table, id * words);
+    return interner;
   }
 
   /** The id of the signature in `scratch[offset .. offset + words)`. */
@@ -567,11 +610,11 @@ class HistogramBuilder {
   }
 }
 
-function buildGroupTable(
+function* buildGroupTable(
   context: TableContext,
   source: TabSource,
   onSampleSignature?: (sample: number, signature: number) => void,
-): GroupTable {
+): Generator<void, GroupTable> {
   const { bitCount, words, fileBit, fileBytesLo, fileBytesHi, sampleFileStart, subjectFileStart } = context;
   const groupCount = source.ids.length;
   const n = fileBit.length;
@@ -588,6 +631,7 @@ function buildGroupTable(
   const dense = new Float64Array(groupCount * bitCount * 3);
   const fileOffsets = new Int32Array(groupCount + 1);
   for (let f = 0; f < n; f += 1) {
+    if (f % YIELD_EVERY_FILES === YIELD_EVERY_FILES - 1) yield;
     const bit = fileBit[f]!;
     for (const group of lists[source.fileList[f]!]!) {
       const at = (group * bitCount + bit) * 3;
@@ -634,7 +678,10 @@ function buildGroupTable(
   for (let subject = 0; subject < subjectCount; subject += 1) {
     const subjectEnd = subjectFileStart[subject + 1]!;
     while (sample < sampleFileStart.length - 1 && sampleFileStart[sample]! < subjectEnd) {
-      for (let f = sampleFileStart[sample]!; f < sampleFileStart[sample + 1]!; f += 1) {
+      const first = sampleFileStart[sample]!;
+      const end = sampleFileStart[sample + 1]!;
+      if (Math.floor(first / YIELD_EVERY_FILES) !== Math.floor(end / YIELD_EVERY_FILES)) yield;
+      for (let f = first; f < end; f += 1) {
         const bit = fileBit[f]!;
         for (const group of lists[source.fileList[f]!]!) {
           samples.mark(group, bit);
@@ -673,47 +720,84 @@ function buildGroupTable(
 }
 
 /**
- * The index version: a content hash (two FNV-1a lanes, 64 bits) over what answers show — every file's id,
- * sample, subject, combination, DAU, sizes and groups. It does not depend on the order files arrived in.
+ * The index version: a content hash over what answers and manifests show of every file. Each file hashes on
+ * its own (two FNV-1a lanes, 64 bits) and the version is the sum of the file hashes, so it does not depend on
+ * the order files arrived in, and an update adjusts it by subtracting the old files and adding the new ones.
  */
-function contentVersion(
-  data: Pick<
-    CatalogIndexData,
-    'columns' | 'fileBit' | 'fileSample' | 'fileDau' | 'sampleNames' | 'sampleSubject' | 'subjectNames'
-  >,
-): string {
-  let a = 0x811c9dc5;
-  let b = 0x5bd1e995;
-  const mix = (value: number) => {
-    a = Math.imul(a ^ value, 0x01000193);
-    b = Math.imul(b ^ value, 0x5bd1e995) ^ (b >>> 15);
-  };
-  const textHash = (text: string) => {
-    let h = 0x811c9dc5;
-    for (let i = 0; i < text.length; i += 1) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-    return h >>> 0;
-  };
-  const { columns } = data;
-  const hashes = (values: unknown[]) => values.map((value) => textHash(JSON.stringify(value)));
-  const datasetHash = hashes(columns.datasetLists);
-  const publicationHash = hashes(columns.publicationLists);
-  const diagnosisHash = hashes(columns.diagnoses);
-  const embargoHash = hashes(columns.embargoDates);
-  const sampleHash = data.sampleNames.map(
-    (name, sample) =>
-      textHash(name) ^ Math.imul(textHash(data.subjectNames[data.sampleSubject[sample]!]!), 31),
-  );
-  for (let f = 0; f < data.fileBit.length; f += 1) {
-    mix(textHash(columns.ids[f]!));
-    mix(sampleHash[data.fileSample[f]!]!);
-    mix(data.fileBit[f]! | (data.fileDau[f]! << 16));
-    mix(columns.fileSizes[f]! % TWO_32);
-    mix(Math.floor(columns.fileSizes[f]! / TWO_32));
-    mix(columns.indexSizes[f]!);
-    mix(datasetHash[columns.datasetList[f]!]!);
-    mix(publicationHash[columns.publicationList[f]!]!);
-    mix(diagnosisHash[columns.diagnosis[f]!]!);
-    mix(embargoHash[columns.embargo[f]!]!);
+export class ContentVersion {
+  private a = 0;
+  private b = 0;
+
+  static parse(version: string): ContentVersion {
+    const parsed = new ContentVersion();
+    parsed.a = Number.parseInt(version.slice(0, 8), 16);
+    parsed.b = Number.parseInt(version.slice(8, 16), 16);
+    return parsed;
   }
-  return `${(a >>> 0).toString(16).padStart(8, '0')}${(b >>> 0).toString(16).padStart(8, '0')}-${data.fileBit.length}`;
+
+  add(file: IndexedFile, sign: 1 | -1 = 1): void {
+    const text = [
+      file.id,
+      file.fileName,
+      file.filePath,
+      file.fileSizeBytes,
+      file.indexFile?.fileName ?? '',
+      file.indexFile?.fileSizeBytes ?? -1,
+      combinationOf(file),
+      file.sampleName,
+      file.subjectName,
+      file.pairedSampleName ?? '',
+      file.dau,
+      file.datasets.join(','),
+      file.diagnosis.code,
+      file.diagnosis.name,
+      file.diagnosis.group,
+      (file.publications ?? [])
+        .map((publication) => `${publication.accession}:${publication.title ?? ''}`)
+        .join(','),
+      file.embargoDate,
+    ].join('\u0000');
+    let a = 0x811c9dc5;
+    let b = 0x5bd1e995;
+    for (let i = 0; i < text.length; i += 1) {
+      const code = text.charCodeAt(i);
+      a = Math.imul(a ^ code, 0x01000193);
+      b = Math.imul(b ^ code, 0x5bd1e995) ^ (b >>> 15);
+    }
+    this.a = (this.a + sign * (a >>> 0)) >>> 0;
+    this.b = (this.b + sign * (b >>> 0)) >>> 0;
+  }
+
+  toString(fileCount: number): string {
+    return `${this.a.toString(16).padStart(8, '0')}${this.b.toString(16).padStart(8, '0')}-${fileCount}`;
+  }
+}
+
+/** The file at an index position, as the index keeps it. */
+export function fileAt(data: CatalogIndexData, position: number): IndexedFile {
+  const c = data.columns;
+  const bit = data.fileBit[position]!;
+  const sample = data.fileSample[position]!;
+  const indexFileName = c.indexFileNames[position];
+  const paired = c.pairedSample[position]!;
+  return {
+    id: c.ids[position]!,
+    fileName: c.fileNames[position]!,
+    filePath: c.filePaths[position]!,
+    fileType: FILE_TYPES[data.bitFileType[bit]!]!,
+    fileSizeBytes: c.fileSizes[position]!,
+    indexFile:
+      indexFileName == null ? null : { fileName: indexFileName, fileSizeBytes: c.indexSizes[position]! },
+    sequencingType: SEQUENCING_TYPES[data.bitSeq[bit]!]!,
+    sampleName: data.sampleNames[sample]!,
+    sampleType: SAMPLE_TYPES[data.bitSampleType[bit]!]!,
+    subjectName: data.subjectNames[data.sampleSubject[sample]!]!,
+    tissuePairing: TISSUE_TYPES[data.bitTissue[bit]!]!,
+    pairedSampleName: paired < 0 ? null : c.pairedSampleNames[paired]!,
+    dau: DAU_IDS[data.fileDau[position]!]!,
+    datasets: c.datasetLists[c.datasetList[position]!]!,
+    diagnosis: c.diagnoses[c.diagnosis[position]!]!,
+    publications: c.publicationLists[c.publicationList[position]!]!,
+    embargoDate: c.embargoDates[c.embargo[position]!]!,
+  };
 }

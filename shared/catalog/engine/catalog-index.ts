@@ -1,11 +1,7 @@
 import {
   CATEGORY_VALUES,
   DAU_IDS,
-  FILE_TYPES,
   FILTER_CATEGORIES,
-  SAMPLE_TYPES,
-  SEQUENCING_TYPES,
-  TISSUE_TYPES,
   type CatalogFilters,
   type CatalogQuery,
   type CatalogRow,
@@ -18,7 +14,14 @@ import {
   type Summary,
   type TouchedDau,
 } from '../model';
-import { buildCatalogIndex, type CatalogIndexData, type GroupTable } from './build-index';
+import { updateCatalogIndex, type ChangedFiles } from './update-index';
+import {
+  buildCatalogIndex,
+  buildCatalogIndexCooperatively,
+  fileAt,
+  type CatalogIndexData,
+  type GroupTable,
+} from './build-index';
 import { decodeContinuation, encodeContinuation, queryFingerprint } from './continuation';
 import type { IndexedFile } from './indexed-file';
 
@@ -53,8 +56,23 @@ export class CatalogIndex {
     this.dausById = new Map(daus.map((dau) => [dau.id, dau]));
   }
 
-  static build(files: Iterable<IndexedFile>, daus: readonly Dau[], version?: string): CatalogIndex {
-    return new CatalogIndex(buildCatalogIndex(files, version), daus);
+  static build(files: Iterable<IndexedFile>, daus: readonly Dau[]): CatalogIndex {
+    return new CatalogIndex(buildCatalogIndex(files), daus);
+  }
+
+  /** Like `build`, giving the event loop a turn every few thousand files (see buildCatalogIndexCooperatively). */
+  static async buildCooperatively(files: Iterable<IndexedFile>, daus: readonly Dau[]): Promise<CatalogIndex> {
+    return new CatalogIndex(await buildCatalogIndexCooperatively(files), daus);
+  }
+
+  /**
+   * A new version with the changes applied in place of a rebuild: only changed files, their samples and
+   * subjects are visited (plus linear copies of the per-file columns). Undefined when the changes need a full
+   * rebuild (a value combination or a tab row the index does not have yet, a sample moving to another subject).
+   */
+  withChanges(changed: ChangedFiles, daus: readonly Dau[]): CatalogIndex | undefined {
+    const data = updateCatalogIndex(this.data, changed);
+    return data && new CatalogIndex(data, daus);
   }
 
   /** The same files with other DAU definitions (DAUs change without files changing). */
@@ -127,7 +145,8 @@ export class CatalogIndex {
       const table = data.tabs[selection.tab];
       for (const id of selection.rowIds) {
         const group = table.byId.get(id);
-        if (group === undefined) {
+        // A row whose files were all deleted stays in an updated index's table, but no longer exists.
+        if (group === undefined || table.fileOffsets[group] === table.fileOffsets[group + 1]) {
           unknownRowIds.push(id);
           continue;
         }
@@ -150,32 +169,7 @@ export class CatalogIndex {
 
   /** The file at an index position, as the index keeps it. */
   file(position: number): IndexedFile {
-    const data = this.data;
-    const c = data.columns;
-    const bit = data.fileBit[position]!;
-    const sample = data.fileSample[position]!;
-    const indexFileName = c.indexFileNames[position];
-    const paired = c.pairedSample[position]!;
-    return {
-      id: c.ids[position]!,
-      fileName: c.fileNames[position]!,
-      filePath: c.filePaths[position]!,
-      fileType: FILE_TYPES[data.bitFileType[bit]!]!,
-      fileSizeBytes: c.fileSizes[position]!,
-      indexFile:
-        indexFileName == null ? null : { fileName: indexFileName, fileSizeBytes: c.indexSizes[position]! },
-      sequencingType: SEQUENCING_TYPES[data.bitSeq[bit]!]!,
-      sampleName: data.sampleNames[sample]!,
-      sampleType: SAMPLE_TYPES[data.bitSampleType[bit]!]!,
-      subjectName: data.subjectNames[data.sampleSubject[sample]!]!,
-      tissuePairing: TISSUE_TYPES[data.bitTissue[bit]!]!,
-      pairedSampleName: paired < 0 ? null : c.pairedSampleNames[paired]!,
-      dau: DAU_IDS[data.fileDau[position]!]!,
-      datasets: c.datasetLists[c.datasetList[position]!]!,
-      diagnosis: c.diagnoses[c.diagnosis[position]!]!,
-      publications: c.publicationLists[c.publicationList[position]!]!,
-      embargoDate: c.embargoDates[c.embargo[position]!]!,
-    };
+    return fileAt(this.data, position);
   }
 
   *files(): Generator<IndexedFile> {
