@@ -1,9 +1,8 @@
-import { app, type InvocationContext } from '@azure/functions';
+import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { ActivityHandler, OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import { z } from 'zod';
-import { httpHandler } from '../../shared/http/handler';
-import { checkStatusResponse } from './check-status';
+import { registerOrchestrationStarter } from './check-status';
 
 /**
  * Sample: waiting for a person (after the SDK's `smsPhoneVerification`). The orchestrator asks for a
@@ -62,23 +61,9 @@ export const approvalSample: OrchestrationHandler = function* (context: Orchestr
   return outcome;
 };
 
-export const startApproval = httpHandler(
-  { auth: 'optional', body: approvalInput },
-  async ({ request, body }, _principal, context) => {
-    const client = df.getClient(context);
-    const instanceId = await client.startNew(approvalOrchestrator, { input: body });
-    context.log(`Started ${approvalOrchestrator} instance ${instanceId}`);
-    return checkStatusResponse(client, request, instanceId);
-  },
-);
-
 df.app.activity(requestApprovalActivity, { handler: requestApproval });
 df.app.orchestration(approvalOrchestrator, approvalSample);
-
-app.http('startApproval', {
-  route: 'samples/approval',
-  methods: ['POST'],
-  authLevel: 'function',
-  extraInputs: [df.input.durableClient()],
-  handler: startApproval,
+registerOrchestrationStarter('startApproval', 'samples/approval', approvalOrchestrator, {
+  auth: 'optional',
+  body: approvalInput,
 });

@@ -1,9 +1,7 @@
-import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { ActivityHandler, OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import { z } from 'zod';
-import { httpHandler } from '../../shared/http/handler';
-import { checkStatusResponse } from './check-status';
+import { registerOrchestrationStarter } from './check-status';
 
 /**
  * Sample: the "function chaining" pattern — an orchestrator calling one activity three times in sequence,
@@ -25,23 +23,8 @@ export const helloSequence: OrchestrationHandler = function* (context: Orchestra
   return greetings;
 };
 
-export const startHelloSequence = httpHandler(
-  { auth: 'optional' },
-  async ({ request }, _principal, context) => {
-    const client = df.getClient(context);
-    const instanceId = await client.startNew(helloSequenceOrchestrator);
-    context.log(`Started ${helloSequenceOrchestrator} instance ${instanceId}`);
-    return checkStatusResponse(client, request, instanceId);
-  },
-);
-
 df.app.activity(sayHelloActivity, { handler: sayHello });
 df.app.orchestration(helloSequenceOrchestrator, helloSequence);
-
-app.http('startHelloSequence', {
-  route: 'samples/hello-sequence',
-  methods: ['POST'],
-  authLevel: 'function',
-  extraInputs: [df.input.durableClient()],
-  handler: startHelloSequence,
+registerOrchestrationStarter('startHelloSequence', 'samples/hello-sequence', helloSequenceOrchestrator, {
+  auth: 'optional',
 });
