@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHealthHandler, health } from '../../functions/health';
 import { startAzurite, storageEmulatorAccount, type Azurite } from '../../infra/local/standins/azurite';
 import type { CosmosStandIn } from '../../infra/local/standins/cosmos';
-import { standInSettings } from '../../infra/local/standins/index';
+import { endpointsOf, standInSettings } from '../../infra/local/standins/index';
 import { getCosmosDatabase } from '../../shared/composition-root';
 import { SettingsError } from '../../shared/config/settings';
 import { blobStorageProbe, cosmosDatabaseProbe } from '../../shared/platform/dependency-probes';
@@ -27,14 +27,7 @@ beforeAll(async () => {
     startAzurite({ ports: { blob: 0, queue: 0, table: 0 } }),
   ]);
   const { caCertPath } = await testCertificates();
-  const env = standInSettings({
-    cosmosEndpoint: cosmos.endpoint,
-    cosmosKey: cosmos.key,
-    blobEndpoint: azurite.blobEndpoint,
-    queueEndpoint: azurite.queueEndpoint,
-    tableEndpoint: azurite.tableEndpoint,
-    caCertPath,
-  });
+  const env = standInSettings(endpointsOf(cosmos, azurite, caCertPath));
   Object.assign(process.env, exampleSettings, env, { CosmosDb__databaseName: 'health' });
   await (await cosmosClientFor(cosmos.endpoint, cosmos.key)).databases.create({ id: 'health' });
   // Accepts connections and never answers.

@@ -95,7 +95,7 @@ function temporaryCaDirectory(): Promise<string> {
 
 export type StandInEndpoints = Omit<StandIns, 'env' | 'close' | 'certificates'>;
 
-function endpointsOf(cosmos: CosmosStandIn, azurite: Azurite, caCertPath: string): StandInEndpoints {
+export function endpointsOf(cosmos: CosmosStandIn, azurite: Azurite, caCertPath: string): StandInEndpoints {
   return {
     cosmosEndpoint: cosmos.endpoint,
     cosmosKey: cosmos.key,
