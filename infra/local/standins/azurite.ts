@@ -99,48 +99,30 @@ function createServers(options: AzuriteOptions): { blob: ServerBase; queue: Serv
   const oauth = undefined;
   const disableProductStyleUrl = false;
 
-  // Positional constructor arguments, as in azurite 3.35 (dist/src/*/…Configuration.js).
-  const blob = new BlobServer(
-    new BlobConfiguration(
-      host,
-      options.ports.blob,
-      undefined, // keep-alive timeout: default
-      file('__azurite_db_blob__.json'),
-      file('__azurite_db_blob_extent__.json'),
-      extents('__blobstorage__'),
-      false, // access log
-      undefined,
-      false, // debug log
-      undefined,
-      loose,
-      skipApiVersionCheck,
-      ...noTls,
-      oauth,
-      disableProductStyleUrl,
-      inMemory,
-      memoryStore(),
-    ),
-  );
+  // Positional constructor arguments, as in azurite 3.35 (dist/src/*/…Configuration.js); the blob and queue
+  // configurations take the same ones.
+  const extentServiceArguments = (service: 'blob' | 'queue', port: number): unknown[] => [
+    host,
+    port,
+    undefined, // keep-alive timeout: default
+    file(`__azurite_db_${service}__.json`),
+    file(`__azurite_db_${service}_extent__.json`),
+    extents(`__${service}storage__`),
+    false, // access log
+    undefined,
+    false, // debug log
+    undefined,
+    loose,
+    skipApiVersionCheck,
+    ...noTls,
+    oauth,
+    disableProductStyleUrl,
+    inMemory,
+    memoryStore(),
+  ];
+  const blob = new BlobServer(new BlobConfiguration(...extentServiceArguments('blob', options.ports.blob)));
   const queue = new QueueServer(
-    new QueueConfiguration(
-      host,
-      options.ports.queue,
-      undefined,
-      file('__azurite_db_queue__.json'),
-      file('__azurite_db_queue_extent__.json'),
-      extents('__queuestorage__'),
-      false,
-      undefined,
-      false,
-      undefined,
-      loose,
-      skipApiVersionCheck,
-      ...noTls,
-      oauth,
-      disableProductStyleUrl,
-      inMemory,
-      memoryStore(),
-    ),
+    new QueueConfiguration(...extentServiceArguments('queue', options.ports.queue)),
   );
   // The table configuration orders its log flags differently and has no extent store.
   const table = new TableServer(
