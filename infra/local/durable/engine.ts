@@ -812,20 +812,7 @@ export class DurableEngine {
         fields,
       );
     }
-    await this.commit([
-      { op: 'workDone', id: item.id },
-      {
-        op: 'enqueue',
-        message: {
-          id: randomUUID(),
-          instanceId: item.instanceId,
-          executionId: item.executionId,
-          kind: 'event',
-          event,
-        },
-      },
-    ]);
-    this.kick(item.instanceId);
+    await this.completeWork({ op: 'workDone', id: item.id }, item, event);
   }
 
   private armTimer(timer: TimerItem): void {
@@ -843,20 +830,29 @@ export class DurableEngine {
       TimerId: timer.timerId,
       FireAt: new Date(timer.fireAt).toISOString(),
     });
+    await this.completeWork({ op: 'timerDone', id: timer.id }, timer, event);
+  }
+
+  /** Marks an activity or timer done and queues its completion event for the instance, in one commit. */
+  private async completeWork(
+    done: StoreOp,
+    target: Pick<TimerItem, 'instanceId' | 'executionId'>,
+    event: HistoryEvent,
+  ): Promise<void> {
     await this.commit([
-      { op: 'timerDone', id: timer.id },
+      done,
       {
         op: 'enqueue',
         message: {
           id: randomUUID(),
-          instanceId: timer.instanceId,
-          executionId: timer.executionId,
+          instanceId: target.instanceId,
+          executionId: target.executionId,
           kind: 'event',
           event,
         },
       },
     ]);
-    this.kick(timer.instanceId);
+    this.kick(target.instanceId);
   }
 
   // ---- helpers ----

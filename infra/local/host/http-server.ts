@@ -117,6 +117,10 @@ export interface FrontDoorOptions {
 
 class BadRequestPath extends Error {}
 
+function badRequest(response: ServerResponse, detail: string): void {
+  writeProblem(response, { status: 400, title: 'Bad Request', detail });
+}
+
 /** Splits and decodes the request path; `//`, `.`/`..` segments and bad percent-encoding are refused. */
 function parsePath(rawUrl: string): { segments: string[]; search: string } {
   if (!rawUrl.startsWith('/')) throw new BadRequestPath('The request target must be an absolute path');
@@ -249,30 +253,21 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
     try {
       parsed = adminInvokeBodySchema.parse(JSON.parse(body.toString('utf8')));
     } catch {
-      return writeProblem(response, {
-        status: 400,
-        title: 'Bad Request',
-        detail: 'The body must be a JSON object like {"input": "..."}.',
-      });
+      return badRequest(response, 'The body must be a JSON object like {"input": "..."}.');
     }
     const triggerType = fn.trigger.info.type?.toLowerCase();
     if (triggerType === 'httptrigger') {
-      return writeProblem(response, {
-        status: 400,
-        title: 'Bad Request',
-        detail: `'${fn.name}' is HTTP-triggered: call its route instead.`,
-      });
+      return badRequest(response, `'${fn.name}' is HTTP-triggered: call its route instead.`);
     }
     // Run outside its extension, an orchestrator fails (no orchestration context) and an activity skips it.
     const driver = options.extensions.find((extension) =>
       extension.triggerTypes.some((type) => type.toLowerCase() === triggerType),
     );
     if (driver !== undefined) {
-      return writeProblem(response, {
-        status: 400,
-        title: 'Bad Request',
-        detail: `'${fn.name}' is a ${fn.trigger.info.type} function that the ${driver.name} extension runs: start it through that extension.`,
-      });
+      return badRequest(
+        response,
+        `'${fn.name}' is a ${fn.trigger.info.type} function that the ${driver.name} extension runs: start it through that extension.`,
+      );
     }
     const input =
       parsed.input === undefined
@@ -341,7 +336,7 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
       parsedPath = parsePath(request.url ?? '/');
     } catch (error) {
       if (!(error instanceof BadRequestPath)) throw error;
-      return writeProblem(response, { status: 400, title: 'Bad Request', detail: error.message });
+      return badRequest(response, error.message);
     }
     const { segments, search } = parsedPath;
     const query = new URLSearchParams(search);
