@@ -50,11 +50,23 @@ describe('invocation hooks in the worker order', () => {
     expect(app.logs.some((line) => line.includes('a secret value'))).toBe(false);
   });
 
+  it('reports an async log hook that rejects, and keeps serving', async () => {
+    const response = await app.fetch('/api/asyncLogHook');
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('logged');
+    await expect
+      .poll(() => app.logs.some((line) => line.includes('A log hook failed: async log hook failed')), {
+        timeout: 20_000,
+      })
+      .toBe(true);
+    expect((await app.fetch('/api/events')).status).toBe(200);
+  });
+
   it('runs appTerminate at close with the hookData appStart set', async () => {
     await app.host.close();
     const events = JSON.parse(fs.readFileSync(terminateFile, 'utf8')) as string[];
     expect(events.at(-1)).toBe('appTerminate:appStart');
-    expect(events.filter((event) => event.startsWith('pre:'))).toHaveLength(7);
+    expect(events.filter((event) => event.startsWith('pre:'))).toHaveLength(9);
     expect(events.at(-2)).toBe('post:events:ok:true');
   });
 });

@@ -117,11 +117,17 @@ export class Invoker {
           entry.message = value;
         },
       };
+      const reportFailure = (error: unknown): void =>
+        this.logger.write('error', `A log hook failed: ${toError(error).message}`);
       this.inLogHook = true;
       try {
-        for (const hook of hooks) void hook(context);
+        for (const hook of hooks) {
+          const result: unknown = hook(context);
+          // An async hook's rejection would otherwise be unhandled, which ends the host process.
+          if (result instanceof Promise) result.catch(reportFailure);
+        }
       } catch (error) {
-        this.logger.write('error', `A log hook failed: ${toError(error).message}`);
+        reportFailure(error);
       } finally {
         this.inLogHook = false;
       }
