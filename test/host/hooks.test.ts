@@ -62,8 +62,13 @@ describe('invocation hooks in the worker order', () => {
     expect((await app.fetch('/api/events')).status).toBe(200);
   });
 
-  it('runs appTerminate at close with the hookData appStart set', async () => {
+  it('runs appTerminate at close with the hookData appStart set, and shuts down when one of them throws', async () => {
+    expect(process.env.HOOKS_TERMINATE_FILE).toBe(terminateFile);
     await app.host.close();
+    expect(app.logs.some((line) => line.includes('appTerminate hook failed'))).toBe(true);
+    // The rest of the shutdown ran: the environment is restored and the port is closed.
+    expect(process.env.HOOKS_TERMINATE_FILE).toBeUndefined();
+    await expect(app.fetch('/api/plain')).rejects.toThrow();
     const events = JSON.parse(fs.readFileSync(terminateFile, 'utf8')) as string[];
     expect(events.at(-1)).toBe('appTerminate:appStart');
     expect(events.filter((event) => event.startsWith('pre:'))).toHaveLength(9);

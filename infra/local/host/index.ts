@@ -278,7 +278,12 @@ async function start(
       await invoker.drain();
       // Keep-alive connections of the requests just finished are idle now; without this close() waits them out.
       dropUnansweredConnections();
-      await invoker.runHooks('appTerminate', invoker.appHookContext());
+      try {
+        await invoker.runHooks('appTerminate', invoker.appHookContext());
+      } catch (error) {
+        // The app's failure must not leave the extensions, the server and the environment behind.
+        logger.write('error', `An appTerminate hook failed: ${(error as Error).stack ?? String(error)}`);
+      }
       await cleanUp();
       invoker.stopped = true;
       logger.write('info', 'Host stopped');
