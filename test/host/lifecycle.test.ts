@@ -268,6 +268,20 @@ describe('another app folder (--app): glob main, empty route prefix, local.setti
 });
 
 describe('extensions', () => {
+  it('whose stop fails still leave a closed server and a restored environment, and close reports the failure', async () => {
+    const stuck: HostExtension = {
+      name: 'stuck',
+      triggerTypes: [],
+      start: () => Promise.resolve(),
+      stop: () => Promise.reject(new Error('the extension could not stop')),
+    };
+    const app = await startFixture('http-routes', { extensions: [stuck] });
+    expect(process.env.FIXTURE_FROM_SETTINGS).toBe('settings');
+    await expect(app.host.close()).rejects.toThrow('the extension could not stop');
+    await expect(app.fetch('/api/items/1')).rejects.toThrow();
+    expect(process.env.FIXTURE_FROM_SETTINGS).toBeUndefined();
+  });
+
   it('answer 500 when their handler throws, logging the failure without the key from ?code=', async () => {
     const failing: HostExtension = {
       name: 'failing',

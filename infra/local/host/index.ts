@@ -127,8 +127,17 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const files = readAppFiles(options.appDir);
   const environment = applyEnvironment(files.settings.Values, options.env ?? {});
   const cleanups: (() => void | Promise<void>)[] = [environment.restore];
+  // Every step runs even when an earlier one fails (an extension's stop must not keep the port open).
   const cleanUp = async (): Promise<void> => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
+    const failures: unknown[] = [];
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        failures.push(error);
+      }
+    }
+    if (failures.length > 0) throw failures[0];
   };
   try {
     return await start(options, files, environment.skipped, clock, sink, cleanups, cleanUp);
