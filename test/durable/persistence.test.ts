@@ -2,9 +2,11 @@
  * Persistence under `<dataDir>/durable/<taskHub>/`: instances, queued events and timers survive a host
  * restart; a torn last journal line (a kill mid-append) is dropped; a corrupt journal fails loudly.
  */
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../infra/local/clock';
 import { readPersistedInstances } from '../../infra/local/durable';
@@ -114,5 +116,38 @@ describe('restart', () => {
     const third = await startDurableHost({ dataDir });
     expect(third.durable.history(id)?.some((event) => event.Name === 'dup')).toBe(false);
     await third.close();
+  });
+});
+
+describe('npm run durable (the instance list command)', () => {
+  const listInstances = (...args: string[]) =>
+    promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'infra/local/durable/cli.ts', '--data-dir', dataDir, ...args],
+      {
+        cwd: path.resolve(__dirname, '..', '..'),
+      },
+    );
+
+  it('lists the instances of a running host by status, and says when there is no task hub', async () => {
+    expect((await listInstances()).stdout).toContain(
+      `No durable task hubs under ${path.join(dataDir, 'durable')}`,
+    );
+    const host = await startDurableHost({ dataDir });
+    try {
+      const waiting = await host.start('waiter', undefined, 'listed-while-running');
+      const done = await host.start('helloCities', undefined, 'listed-when-done');
+      await host.waitFor(waiting, 'Running');
+      await host.waitFor(done, 'Completed');
+      const running = (await listInstances('--status', 'Running')).stdout;
+      expect(running).toContain('Task hub ConformanceHub: 1 instance(s)');
+      expect(running).toContain('listed-while-running');
+      expect(running).not.toContain('listed-when-done');
+      const all = (await listInstances('--task-hub', 'ConformanceHub')).stdout;
+      expect(all).toContain('Task hub ConformanceHub: 2 instance(s)');
+      expect(all).toMatch(/listed-when-done.*helloCities.*Completed/);
+    } finally {
+      await host.close();
+    }
   });
 });
