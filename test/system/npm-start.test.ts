@@ -124,6 +124,50 @@ describe('npm start', () => {
     expect(await cli.exited).toBe(0);
   });
 
+  it('keeps its data and a waiting orchestration across a crash (SIGKILL) of the whole process', async () => {
+    const crashed = startCli([]);
+    const before = await readyUrl(crashed);
+    const [, masterKey] = await crashed.waitFor(/Master key [^:]*: (\S+)/);
+    const started = await fetch(`${before}/api/samples/approval`, {
+      method: 'POST',
+      headers: { 'x-functions-key': masterKey!, 'content-type': 'application/json' },
+      body: JSON.stringify({ subject: 'across a crash', timeoutHours: 24 }),
+    });
+    expect(started.status).toBe(202);
+    const { id } = (await started.json()) as { id: string };
+    const statusPath = `/runtime/webhooks/durabletask/instances/${id}`;
+    await expect
+      .poll(
+        async () =>
+          ((await (await fetch(`${before}${statusPath}`)).json()) as { customStatus: unknown }).customStatus,
+        {
+          timeout: 20_000,
+        },
+      )
+      .toEqual({ waitingFor: 'ApprovalDecision' });
+    crashed.child.kill('SIGKILL');
+    await crashed.exited;
+
+    const cli = startCli([]);
+    const after = await readyUrl(cli);
+    await cli.waitFor(/catalog: already seeded/);
+    expect(await catalogSummary(after)).toEqual(firstSummary);
+    const decided = await fetch(`${after}${statusPath}/raiseEvent/ApprovalDecision`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ approved: true, by: 'after-restart@example.org' }),
+    });
+    expect(decided.status).toBe(202);
+    await expect
+      .poll(async () => (await (await fetch(`${after}${statusPath}`)).json()) as unknown, { timeout: 20_000 })
+      .toMatchObject({
+        runtimeStatus: 'Completed',
+        output: { outcome: 'approved', by: 'after-restart@example.org' },
+      });
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
+  });
+
   it('refuses to start on a malformed setting, naming it', async () => {
     const cli = startCli([], { CosmosDb__databaseName: 'not a valid name!' });
     expect(await cli.exited).toBe(1);
