@@ -268,6 +268,33 @@ describe('another app folder (--app): glob main, empty route prefix, local.setti
 });
 
 describe('extensions', () => {
+  it('are reached from origins Host.CORS lists by name, not from others, nor from any origin under CORS "*"', async () => {
+    const echo: HostExtension = {
+      name: 'echo',
+      triggerTypes: [],
+      httpPathPrefixes: ['/runtime/webhooks/echo/'],
+      handleHttp: (_request, _body, response) => Promise.resolve(void response.end('reached')),
+      start: () => Promise.resolve(),
+      stop: () => Promise.resolve(),
+    };
+    const call = (app: { fetch: (path: string, init?: RequestInit) => Promise<Response> }, origin: string) =>
+      app.fetch('/runtime/webhooks/echo/x', { method: 'POST', headers: { origin } });
+    const listed = await startFixture('http-routes', { extensions: [echo] });
+    try {
+      expect((await call(listed, 'https://app.example.org')).status).toBe(200);
+      expect((await call(listed, 'https://evil.example')).status).toBe(403);
+    } finally {
+      await listed.host.close();
+    }
+    const wildcard = await startFixture('alt-app', { extensions: [echo] });
+    try {
+      expect((await call(wildcard, 'https://evil.example')).status).toBe(403);
+      expect((await call(wildcard, wildcard.host.url)).status).toBe(200);
+    } finally {
+      await wildcard.host.close();
+    }
+  });
+
   it('whose stop fails still leave a closed server and a restored environment, and close reports the failure', async () => {
     const stuck: HostExtension = {
       name: 'stuck',

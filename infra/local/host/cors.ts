@@ -35,7 +35,7 @@ export function parseCorsPolicy(
   };
 }
 
-export function allowedOrigin(policy: CorsPolicy, origin: string): boolean {
+function allowedOrigin(policy: CorsPolicy, origin: string): boolean {
   return policy.anyOrigin || policy.origins.has(origin.toLowerCase());
 }
 

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { allowedOrigin, isPreflight, preflightHeaders, responseHeaders, type CorsPolicy } from './cors';
+import { isPreflight, preflightHeaders, responseHeaders, type CorsPolicy } from './cors';
 import type { HostExtension, RegisteredFunction } from './extension';
 import {
   flattenHeaders,
@@ -185,7 +185,8 @@ function untrustedCaller(request: IncomingMessage, cors: CorsPolicy | undefined)
   if (!loopbackHostNames.has(hostName)) return 'The Host header must name the loopback interface.';
   const origin = request.headers.origin;
   if (origin === undefined || origin.toLowerCase() === `http://${host.toLowerCase()}`) return undefined;
-  if (cors !== undefined && allowedOrigin(cors, origin)) return undefined;
+  // Only origins listed by name: CORS "*" lets any page read answers, not drive this API.
+  if (cors?.origins.has(origin.toLowerCase()) === true) return undefined;
   return `Requests from the origin '${origin.slice(0, 200)}' are not allowed here.`;
 }
 
