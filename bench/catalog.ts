@@ -10,6 +10,7 @@
  * Each size also times change-feed refreshes of 1, 100 and 10,000 changed files; `--refresh-only` stops there.
  */
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { applyChanges } from '../shared/catalog/engine/apply-changes';
 import { CatalogIndex } from '../shared/catalog/engine/catalog-index';
@@ -159,6 +160,16 @@ async function benchmark(size: number): Promise<void> {
         `(${refreshed.index.fileCount} files after)`,
     );
   }
+  const changedMany = changedFiles(index, Math.ceil(index.fileCount * 0.3), new SeededRandom(3));
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  started = performance.now();
+  const { how } = await applyChanges(index, changedMany, CATALOG_DAUS);
+  delay.disable();
+  console.log(
+    `refresh with ${changedMany.size} changed files (30%): ${((performance.now() - started) / 1000).toFixed(1)} s, ` +
+      `${how}; longest event-loop block meanwhile ${(delay.max / 1e6).toFixed(0)} ms`,
+  );
   if (args['refresh-only']) return;
 
   started = performance.now();

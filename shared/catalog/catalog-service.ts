@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { createHash } from 'node:crypto';
 import { AppError, problems, validationFailed } from '../http/errors';
 import { applyChanges, mergedFiles } from './engine/apply-changes';
+import { YIELD_EVERY_FILES } from './engine/build-index';
 import { CatalogIndex } from './engine/catalog-index';
 import { InvalidContinuationError } from './engine/continuation';
 import type { IndexedFile } from './engine/indexed-file';
@@ -13,8 +14,6 @@ import type { CatalogStore } from './ports';
 export interface CatalogServiceOptions {
   /** How old the index may get before a request first reads the change feed (0: on every request). */
   refreshAfterMs: number;
-  /** How long a request waits for a running refresh before answering from the index it has (default 50). */
-  refreshWaitMs?: number;
   /** Write a new snapshot once this many files changed since the last one (default 1000). */
   snapshotAfterChanges?: number;
   now?: () => number;
@@ -38,6 +37,8 @@ export class CatalogService {
     { index: CatalogIndex; continuation: string; daus: Dau[]; dausVersion: string } | undefined;
   /** The refresh under way; it settles with the error when a cold start failed, else undefined. */
   private refreshing: Promise<unknown> | undefined;
+  /** Settles when the refresh under way starts a rebuild long enough to answer from the current index meanwhile. */
+  private longRebuild = deferred();
   private refreshedAt = Number.NEGATIVE_INFINITY;
   private changesSinceSnapshot = 0;
   private snapshotWrite: Promise<void> | undefined;
@@ -95,11 +96,12 @@ export class CatalogService {
 
   /**
    * The index, hydrated first when missing, refreshed when older than allowed. A request waits for a refresh
-   * at most `refreshWaitMs` (an incremental update takes milliseconds, so it sees the change it may have
-   * caused); past that it answers from the version it has while a large rebuild goes on in the background.
+   * (an incremental update takes milliseconds, so it sees the change it may have caused) unless the refresh
+   * turned into a long rebuild: then it answers from the version it has while the rebuild goes on.
    */
   async fresh(): Promise<{ index: CatalogIndex; daus: Dau[]; dausVersion: string }> {
     if (this.current === undefined || this.now() - this.refreshedAt >= this.options.refreshAfterMs) {
+      if (this.refreshing === undefined) this.longRebuild = deferred();
       const refreshing = (this.refreshing ??= this.refresh()
         .then(
           () => undefined,
@@ -121,7 +123,7 @@ export class CatalogService {
           );
         }
       } else {
-        await waitAtMost(refreshing, this.options.refreshWaitMs ?? DEFAULT_REFRESH_WAIT_MS);
+        await Promise.race([refreshing, this.longRebuild.promise]);
       }
     }
     // Several cold-start requests may share one failed hydration; each of them got its 503 above.
@@ -180,7 +182,9 @@ export class CatalogService {
         index = await CatalogIndex.buildCooperatively(mergedFiles(base, changed), daus);
         how = 'built';
       } else {
-        const applied = await applyChanges(previous.index, changed, daus);
+        const applied = await applyChanges(previous.index, changed, daus, () => {
+          if (previous.index.fileCount > YIELD_EVERY_FILES) this.longRebuild.resolve();
+        });
         index = applied.index;
         how = applied.how === 'incremental' ? 'updated' : 'rebuilt';
       }
@@ -224,13 +228,10 @@ export class CatalogService {
   }
 }
 
-const DEFAULT_REFRESH_WAIT_MS = 50;
-
-/** Resolves when `promise` settles or after `ms`, whichever comes first (the promise never rejects here). */
-async function waitAtMost(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((settle) => (resolve = settle));
+  return { promise, resolve };
 }
 
 function hash(text: string): string {

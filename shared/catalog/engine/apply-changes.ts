@@ -21,12 +21,14 @@ export interface AppliedChanges {
  * A new index version: the previous one's files with the changes applied. The previous version stays as it
  * is, so answers already in flight finish on it. Few changes update the index in place of a rebuild (a few
  * milliseconds); many changes, or changes the update cannot take, rebuild it cooperatively, giving the event
- * loop a turn every few thousand files so the instance keeps answering from `previous` meanwhile.
+ * loop a turn every few thousand files so the instance keeps answering from `previous` meanwhile
+ * (`onRebuildStart` says when that starts).
  */
 export async function applyChanges(
   previous: CatalogIndex,
   changed: ChangedFiles,
   daus: readonly Dau[],
+  onRebuildStart?: () => void,
 ): Promise<AppliedChanges> {
   if (
     changed.size <= Math.max(INCREMENTAL_UPDATE_ALWAYS, previous.fileCount * INCREMENTAL_UPDATE_MAX_SHARE)
@@ -34,6 +36,7 @@ export async function applyChanges(
     const updated = previous.withChanges(changed, daus);
     if (updated !== undefined) return { index: updated, how: 'incremental' };
   }
+  onRebuildStart?.();
   return {
     index: await CatalogIndex.buildCooperatively(mergedFiles(previous.files(), changed), daus),
     how: 'rebuild',

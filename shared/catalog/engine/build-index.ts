@@ -85,11 +85,21 @@ export interface CatalogIndexData {
   columns: FileColumns;
 }
 
-export interface FileColumns {
+/**
+ * Per-file text, append-only and shared by an index and the versions updated from it: a version reaches its
+ * files' text through `textRow`, so an update copies a typed array instead of millions of strings. Rows of
+ * replaced or deleted files stay behind until the next full rebuild (see `updateCatalogIndex`).
+ */
+export interface FileTexts {
   ids: string[];
   fileNames: string[];
   filePaths: string[];
   indexFileNames: (string | null)[];
+}
+
+export interface FileColumns {
+  text: FileTexts;
+  textRow: Int32Array;
   fileSizes: Float64Array;
   indexSizes: Float64Array;
   pairedSample: Int32Array;
@@ -158,7 +168,14 @@ interface Collected {
   dau: number[];
   columns: Omit<
     FileColumns,
-    'fileSizes' | 'indexSizes' | 'pairedSample' | 'diagnosis' | 'datasetList' | 'publicationList' | 'embargo'
+    | 'textRow'
+    | 'fileSizes'
+    | 'indexSizes'
+    | 'pairedSample'
+    | 'diagnosis'
+    | 'datasetList'
+    | 'publicationList'
+    | 'embargo'
   > & {
     fileSizes: number[];
     indexSizes: number[];
@@ -186,10 +203,7 @@ function* collect(files: Iterable<IndexedFile>): Generator<void, Collected> {
     sampleOf: [],
     dau: [],
     columns: {
-      ids: [],
-      fileNames: [],
-      filePaths: [],
-      indexFileNames: [],
+      text: { ids: [], fileNames: [], filePaths: [], indexFileNames: [] },
       fileSizes: [],
       indexSizes: [],
       pairedSample: [],
@@ -215,10 +229,10 @@ function* collect(files: Iterable<IndexedFile>): Generator<void, Collected> {
     if (sample === sampleSubjectName.length) sampleSubjectName.push(file.subjectName);
     out.sampleOf.push(sample);
     out.dau.push(DAU_INDEX.get(file.dau)!);
-    c.ids.push(file.id);
-    c.fileNames.push(file.fileName);
-    c.filePaths.push(file.filePath);
-    c.indexFileNames.push(file.indexFile?.fileName ?? null);
+    c.text.ids.push(file.id);
+    c.text.fileNames.push(file.fileName);
+    c.text.filePaths.push(file.filePath);
+    c.text.indexFileNames.push(file.indexFile?.fileName ?? null);
     c.fileSizes.push(file.fileSizeBytes);
     c.indexSizes.push(file.indexFile?.fileSizeBytes ?? -1);
     c.pairedSample.push(
@@ -295,7 +309,7 @@ function* buildSteps(files: Iterable<IndexedFile>): Generator<void, CatalogIndex
     const end = sampleFileStart[s + 1]!;
     if (end - start > 1) {
       const range = Array.from(order.subarray(start, end)).sort((a, b) =>
-        compareText(raw.columns.fileNames[a]!, raw.columns.fileNames[b]!),
+        compareText(raw.columns.text.fileNames[a]!, raw.columns.text.fileNames[b]!),
       );
       order.set(range, start);
     }
@@ -337,10 +351,8 @@ function* buildSteps(files: Iterable<IndexedFile>): Generator<void, CatalogIndex
   const fileBytesLo = new Float64Array(n);
   const fileBytesHi = new Float64Array(n);
   const columns: FileColumns = {
-    ids: new Array<string>(n),
-    fileNames: new Array<string>(n),
-    filePaths: new Array<string>(n),
-    indexFileNames: new Array<string | null>(n),
+    text: c.text,
+    textRow: new Int32Array(n),
     fileSizes: new Float64Array(n),
     indexSizes: new Float64Array(n),
     pairedSample: new Int32Array(n),
@@ -363,10 +375,7 @@ function* buildSteps(files: Iterable<IndexedFile>): Generator<void, CatalogIndex
     const bytes = c.fileSizes[from]! + Math.max(0, c.indexSizes[from]!);
     fileBytesLo[f] = bytes % TWO_32;
     fileBytesHi[f] = Math.floor(bytes / TWO_32);
-    columns.ids[f] = c.ids[from]!;
-    columns.fileNames[f] = c.fileNames[from]!;
-    columns.filePaths[f] = c.filePaths[from]!;
-    columns.indexFileNames[f] = c.indexFileNames[from]!;
+    columns.textRow[f] = from;
     columns.fileSizes[f] = c.fileSizes[from]!;
     columns.indexSizes[f] = c.indexSizes[from]!;
     columns.pairedSample[f] = c.pairedSample[from]!;
@@ -778,12 +787,13 @@ export function fileAt(data: CatalogIndexData, position: number): IndexedFile {
   const c = data.columns;
   const bit = data.fileBit[position]!;
   const sample = data.fileSample[position]!;
-  const indexFileName = c.indexFileNames[position];
+  const row = c.textRow[position]!;
+  const indexFileName = c.text.indexFileNames[row];
   const paired = c.pairedSample[position]!;
   return {
-    id: c.ids[position]!,
-    fileName: c.fileNames[position]!,
-    filePath: c.filePaths[position]!,
+    id: c.text.ids[row]!,
+    fileName: c.text.fileNames[row]!,
+    filePath: c.text.filePaths[row]!,
     fileType: FILE_TYPES[data.bitFileType[bit]!]!,
     fileSizeBytes: c.fileSizes[position]!,
     indexFile:

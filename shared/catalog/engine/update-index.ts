@@ -22,6 +22,7 @@ import type { IndexedFile } from './indexed-file';
 export type ChangedFiles = ReadonlyMap<string, IndexedFile | null>;
 
 const TWO_32 = 4294967296;
+const NONE_ADDED: readonly number[] = [];
 type TableName = Exclude<CatalogTab, 'sample'> | 'all';
 
 /** Per-file columns and per-sample ranges an update reads from (the old index) or writes (the new one). */
@@ -56,12 +57,17 @@ export function updateCatalogIndex(
   const removedPositions: number[] = [];
   const removed = new Uint8Array(oldCount);
   for (let f = 0; f < oldCount; f += 1) {
-    if (changed.has(old.columns.ids[f]!)) {
+    if (changed.has(old.columns.text.ids[old.columns.textRow[f]!]!)) {
       removed[f] = 1;
       removedPositions.push(f);
     }
   }
   const added = [...changed.values()].filter((file): file is IndexedFile => file !== null);
+  const text = old.columns.text;
+  // Text rows of replaced and deleted files accumulate until a full rebuild, which happens past this share.
+  if (text.ids.length + added.length > 2 * (oldCount - removedPositions.length + added.length) + 1000) {
+    return undefined;
+  }
 
   const combinationBit = new Int32Array(COMBINATIONS).fill(-1);
   for (let bit = 0; bit < old.bitCount; bit += 1) {
@@ -123,6 +129,9 @@ export function updateCatalogIndex(
     forSample.push(a);
     addedBySample.set(file.sampleName, forSample);
   }
+  for (const adds of addedBySample.values()) {
+    adds.sort((a, b) => compareText(added[a]!.fileName, added[b]!.fileName));
+  }
   const newSamples = [...newSampleSubject].sort(
     ([nameA, subjectA], [nameB, subjectB]) => compareText(subjectA, subjectB) || compareText(nameA, nameB),
   );
@@ -171,10 +180,8 @@ export function updateCatalogIndex(
   const fileBytesLo = new Float64Array(fileCount);
   const fileBytesHi = new Float64Array(fileCount);
   const columns: FileColumns = {
-    ids: new Array<string>(fileCount),
-    fileNames: new Array<string>(fileCount),
-    filePaths: new Array<string>(fileCount),
-    indexFileNames: new Array<string | null>(fileCount),
+    text,
+    textRow: new Int32Array(fileCount),
     fileSizes: new Float64Array(fileCount),
     indexSizes: new Float64Array(fileCount),
     pairedSample: new Int32Array(fileCount),
@@ -189,68 +196,93 @@ export function updateCatalogIndex(
     embargoDates: embargoDates.values,
   };
   const sampleFileStart = new Int32Array(sampleCount + 1);
+  // Where each run of new positions comes from, as pairs: [from, to) of old positions, or [-1 - a, 0] for
+  // added file a. Unchanged samples are one run each (and neighbouring runs merge), so the columns below move
+  // in a few bulk copies; only changed samples are merged file by file.
+  const segments: number[] = [];
   const addedPositions: number[] = [];
   let at = 0;
-  const copyOld = (f: number, sample: number) => {
-    fileBit[at] = old.fileBit[f]!;
-    fileSample[at] = sample;
-    fileDau[at] = old.fileDau[f]!;
-    fileBytesLo[at] = old.fileBytesLo[f]!;
-    fileBytesHi[at] = old.fileBytesHi[f]!;
-    columns.ids[at] = oc.ids[f]!;
-    columns.fileNames[at] = oc.fileNames[f]!;
-    columns.filePaths[at] = oc.filePaths[f]!;
-    columns.indexFileNames[at] = oc.indexFileNames[f]!;
-    columns.fileSizes[at] = oc.fileSizes[f]!;
-    columns.indexSizes[at] = oc.indexSizes[f]!;
-    columns.pairedSample[at] = oc.pairedSample[f]!;
-    columns.diagnosis[at] = oc.diagnosis[f]!;
-    columns.datasetList[at] = oc.datasetList[f]!;
-    columns.publicationList[at] = oc.publicationList[f]!;
-    columns.embargo[at] = oc.embargo[f]!;
-    at += 1;
+  const oldRun = (from: number, to: number) => {
+    const last = segments.length - 2;
+    if (last >= 0 && segments[last]! >= 0 && segments[last + 1] === from) segments[last + 1] = to;
+    else segments.push(from, to);
+    at += to - from;
   };
-  const putAdded = (a: number, sample: number) => {
-    const file = added[a]!;
-    const ids = interned[a]!;
-    const bytes = file.fileSizeBytes + (file.indexFile?.fileSizeBytes ?? 0);
-    fileBit[at] = combinationBit[combinationOf(file)]!;
-    fileSample[at] = sample;
-    fileDau[at] = DAU_INDEX.get(file.dau)!;
-    fileBytesLo[at] = bytes % TWO_32;
-    fileBytesHi[at] = Math.floor(bytes / TWO_32);
-    columns.ids[at] = file.id;
-    columns.fileNames[at] = file.fileName;
-    columns.filePaths[at] = file.filePath;
-    columns.indexFileNames[at] = file.indexFile?.fileName ?? null;
-    columns.fileSizes[at] = file.fileSizeBytes;
-    columns.indexSizes[at] = file.indexFile?.fileSizeBytes ?? -1;
-    columns.pairedSample[at] =
-      file.pairedSampleName == null ? -1 : pairedSampleNames.push(file.pairedSampleName) - 1;
-    columns.diagnosis[at] = ids.diagnosis;
-    columns.datasetList[at] = ids.datasetList;
-    columns.publicationList[at] = ids.publicationList;
-    columns.embargo[at] = ids.embargo;
+  const addedFile = (a: number) => {
+    segments.push(-1 - a, 0);
     addedPositions.push(at);
     at += 1;
   };
   for (let s = 0; s < sampleCount; s += 1) {
     const fromOld = oldSampleOf[s]!;
-    const adds = (addedBySample.get(sampleNames[s]!) ?? []).sort((a, b) =>
-      compareText(added[a]!.fileName, added[b]!.fileName),
-    );
+    const adds = addedBySample.get(sampleNames[s]!) ?? NONE_ADDED;
     let nextAdd = 0;
     if (fromOld >= 0) {
-      for (let f = old.sampleFileStart[fromOld]!; f < old.sampleFileStart[fromOld + 1]!; f += 1) {
-        if (removed[f] === 1) continue;
-        while (nextAdd < adds.length && compareText(added[adds[nextAdd]!]!.fileName, oc.fileNames[f]!) < 0) {
-          putAdded(adds[nextAdd++]!, s);
+      const start = old.sampleFileStart[fromOld]!;
+      const end = old.sampleFileStart[fromOld + 1]!;
+      if (adds.length === 0 && remaining[fromOld] === end - start) oldRun(start, end);
+      else {
+        for (let f = start; f < end; f += 1) {
+          if (removed[f] === 1) continue;
+          while (
+            nextAdd < adds.length &&
+            compareText(added[adds[nextAdd]!]!.fileName, text.fileNames[oc.textRow[f]!]!) < 0
+          ) {
+            addedFile(adds[nextAdd++]!);
+          }
+          oldRun(f, f + 1);
         }
-        copyOld(f, s);
       }
     }
-    while (nextAdd < adds.length) putAdded(adds[nextAdd++]!, s);
+    while (nextAdd < adds.length) addedFile(adds[nextAdd++]!);
     sampleFileStart[s + 1] = at;
+    fileSample.fill(s, sampleFileStart[s]!, at);
+  }
+  const typedColumns: [Column, Column][] = [
+    [fileBit, old.fileBit],
+    [fileDau, old.fileDau],
+    [fileBytesLo, old.fileBytesLo],
+    [fileBytesHi, old.fileBytesHi],
+    [columns.textRow, oc.textRow],
+    [columns.fileSizes, oc.fileSizes],
+    [columns.indexSizes, oc.indexSizes],
+    [columns.pairedSample, oc.pairedSample],
+    [columns.diagnosis, oc.diagnosis],
+    [columns.datasetList, oc.datasetList],
+    [columns.publicationList, oc.publicationList],
+    [columns.embargo, oc.embargo],
+  ];
+  let to = 0;
+  for (let i = 0; i < segments.length; i += 2) {
+    const from = segments[i]!;
+    if (from >= 0) {
+      const end = segments[i + 1]!;
+      for (const [target, source] of typedColumns) target.set(source.subarray(from, end), to);
+      to += end - from;
+      continue;
+    }
+    const file = added[-1 - from]!;
+    const ids = interned[-1 - from]!;
+    const bytes = file.fileSizeBytes + (file.indexFile?.fileSizeBytes ?? 0);
+    fileBit[to] = combinationBit[combinationOf(file)]!;
+    fileDau[to] = DAU_INDEX.get(file.dau)!;
+    fileBytesLo[to] = bytes % TWO_32;
+    fileBytesHi[to] = Math.floor(bytes / TWO_32);
+    // Appending leaves the rows older versions use as they are.
+    columns.textRow[to] = text.ids.length;
+    text.ids.push(file.id);
+    text.fileNames.push(file.fileName);
+    text.filePaths.push(file.filePath);
+    text.indexFileNames.push(file.indexFile?.fileName ?? null);
+    columns.fileSizes[to] = file.fileSizeBytes;
+    columns.indexSizes[to] = file.indexFile?.fileSizeBytes ?? -1;
+    columns.pairedSample[to] =
+      file.pairedSampleName == null ? -1 : pairedSampleNames.push(file.pairedSampleName) - 1;
+    columns.diagnosis[to] = ids.diagnosis;
+    columns.datasetList[to] = ids.datasetList;
+    columns.publicationList[to] = ids.publicationList;
+    columns.embargo[to] = ids.embargo;
+    to += 1;
   }
 
   // Per-combination aggregates: minus the removed files, plus the added ones.
@@ -382,6 +414,8 @@ export function updateCatalogIndex(
     columns,
   };
 }
+
+type Column = Uint8Array | Uint16Array | Int32Array | Float64Array;
 
 /** The rows (display positions) of each list id of a tab; undefined when a list names a row the tab lacks. */
 function tabLists(
