@@ -6,6 +6,10 @@ import type { IndexedFile } from '../../shared/catalog/engine/indexed-file';
 import { CATALOG_DAUS } from '../../shared/catalog/generator/daus';
 import {
   CATALOG_TABS,
+  FILE_TYPES,
+  SAMPLE_TYPES,
+  SEQUENCING_TYPES,
+  TISSUE_TYPES,
   catalogQuerySchema,
   selectionSchema,
   type ClickAnswer,
@@ -188,5 +192,46 @@ describe('an index updated from the change feed', () => {
       'AML',
       'OS',
     ]);
+  });
+
+  it('takes a value combination that did not occur in place, also past 32 combinations (wider signatures)', async () => {
+    const combinations = SEQUENCING_TYPES.flatMap((sequencingType) =>
+      SAMPLE_TYPES.flatMap((sampleType) =>
+        FILE_TYPES.flatMap((fileType) =>
+          TISSUE_TYPES.map((tissuePairing) => ({ sequencingType, sampleType, fileType, tissuePairing })),
+        ),
+      ),
+    );
+    const files = combinations
+      .slice(0, 32)
+      .map((combination, i) =>
+        file({ ...combination, sampleName: `SJOS${String(i % 5).padStart(6, '0')}_D${i % 3}` }),
+      );
+    const newcomer = file({ ...combinations[40]!, sampleName: 'SJOS000001_D1' });
+    const { index, how } = await applyChanges(
+      indexOf(files),
+      new Map([[newcomer.id, newcomer]]),
+      CATALOG_DAUS,
+    );
+    expect(how).toBe('incremental');
+    const scratch = indexOf([...files, newcomer]);
+    expect(index.version).toBe(scratch.version);
+    for (const filters of [
+      {},
+      { sequencingType: [newcomer.sequencingType] },
+      { sampleType: [newcomer.sampleType], fileType: [newcomer.fileType] },
+      { tissueType: ['Germline Only' as const] },
+    ]) {
+      for (const tab of CATALOG_TABS) {
+        const click: Click = {
+          tab,
+          filters: { sequencingType: [], sampleType: [], fileType: [], tissueType: [], ...filters },
+          pageSize: 3,
+          search: undefined,
+          held: [],
+        };
+        expect(allPages(index, click)).toEqual(allPages(scratch, click));
+      }
+    }
   });
 });

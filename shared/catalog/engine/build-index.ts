@@ -307,6 +307,7 @@ function* buildSteps(files: Iterable<IndexedFile>): Generator<void, CatalogIndex
   for (let s = 0; s < sampleCount; s += 1) {
     const start = sampleFileStart[s]!;
     const end = sampleFileStart[s + 1]!;
+    if (Math.floor(start / YIELD_EVERY_FILES) !== Math.floor(end / YIELD_EVERY_FILES)) yield;
     if (end - start > 1) {
       const range = Array.from(order.subarray(start, end)).sort((a, b) =>
         compareText(raw.columns.text.fileNames[a]!, raw.columns.text.fileNames[b]!),
@@ -653,8 +654,10 @@ function* buildGroupTable(
   for (let g = 0; g < groupCount; g += 1) fileOffsets[g + 1]! += fileOffsets[g]!;
   const groupFiles = new Int32Array(fileOffsets[groupCount]!);
   const fill = fileOffsets.slice(0, groupCount);
-  for (let f = 0; f < n; f += 1)
+  for (let f = 0; f < n; f += 1) {
+    if (f % YIELD_EVERY_FILES === YIELD_EVERY_FILES - 1) yield;
     for (const group of lists[source.fileList[f]!]!) groupFiles[fill[group]!++] = f;
+  }
 
   const comboOffsets = new Int32Array(groupCount + 1);
   for (let g = 0; g < groupCount; g += 1) {

@@ -1,5 +1,5 @@
 import { DATASET_NAMES } from '../generator/parameters';
-import { FILE_TYPES, SAMPLE_TYPES, TISSUE_TYPES, type CatalogTab } from '../model';
+import { DAU_IDS, FILE_TYPES, SAMPLE_TYPES, TISSUE_TYPES, type CatalogTab } from '../model';
 import {
   COMBINATIONS,
   ContentVersion,
@@ -45,9 +45,10 @@ interface FileLayout {
  * get the changed files subtracted and added, and the signature histograms lose the touched samples' and
  * subjects' old signatures and gain their new ones.
  *
- * Returns undefined when the changes need structures this index does not have — a value combination that
- * does not occur yet (bit numbering), a diagnosis, data set or publication that is not a row yet (row order),
- * a row label that differs from the one shown, or a sample under another subject — for a full rebuild.
+ * A value combination that did not occur yet gets the next free bit (signatures widen when needed). Returns
+ * undefined when the changes need structures this index does not have — a diagnosis, data set or publication
+ * that is not a row yet (row order), a row label that differs from the one shown, a sample under another
+ * subject — or when replaced files' text rows outnumber the live ones: a full rebuild then.
  */
 export function updateCatalogIndex(
   old: CatalogIndexData,
@@ -78,7 +79,28 @@ export function updateCatalogIndex(
         old.bitTissue[bit]!
     ] = bit;
   }
-  if (added.some((file) => combinationBit[combinationOf(file)]! < 0)) return undefined;
+  // Combinations that did not occur yet get the next bits (answers do not depend on the order of bits).
+  const bitValues = {
+    seq: Array.from(old.bitSeq),
+    sampleType: Array.from(old.bitSampleType),
+    fileType: Array.from(old.bitFileType),
+    tissue: Array.from(old.bitTissue),
+  };
+  for (const file of added) {
+    const combination = combinationOf(file);
+    if (combinationBit[combination]! >= 0) continue;
+    combinationBit[combination] = bitValues.seq.length;
+    bitValues.tissue.push(combination % TISSUE_TYPES.length);
+    bitValues.fileType.push(Math.floor(combination / TISSUE_TYPES.length) % FILE_TYPES.length);
+    bitValues.sampleType.push(
+      Math.floor(combination / (TISSUE_TYPES.length * FILE_TYPES.length)) % SAMPLE_TYPES.length,
+    );
+    bitValues.seq.push(
+      Math.floor(combination / (TISSUE_TYPES.length * FILE_TYPES.length * SAMPLE_TYPES.length)),
+    );
+  }
+  const bitCount = bitValues.seq.length;
+  const words = Math.max(1, Math.ceil(bitCount / 32));
 
   const oc = old.columns;
   const diagnoses = Dictionary.of(oc.diagnoses, diagnosisKey);
@@ -286,11 +308,18 @@ export function updateCatalogIndex(
   }
 
   // Per-combination aggregates: minus the removed files, plus the added ones.
-  const bitCount = old.bitCount;
-  const bitFiles = old.bitFiles.slice();
-  const bitBytesLo = old.bitBytesLo.slice();
-  const bitBytesHi = old.bitBytesHi.slice();
-  const dauBitFiles = old.dauBitFiles.slice();
+  const grown = (values: Float64Array) => {
+    const copy = new Float64Array(bitCount);
+    copy.set(values);
+    return copy;
+  };
+  const bitFiles = grown(old.bitFiles);
+  const bitBytesLo = grown(old.bitBytesLo);
+  const bitBytesHi = grown(old.bitBytesHi);
+  const dauBitFiles = new Float64Array(DAU_IDS.length * bitCount);
+  for (let d = 0; d < DAU_IDS.length; d += 1) {
+    dauBitFiles.set(old.dauBitFiles.subarray(d * old.bitCount, (d + 1) * old.bitCount), d * bitCount);
+  }
   const account = (
     layout: {
       fileBit: Uint16Array;
@@ -342,7 +371,11 @@ export function updateCatalogIndex(
     new: { samples: touchedNewSamples, subjects: touchedNewSubjects },
   };
 
-  const signatures = SignatureInterner.of(old.words, old.signatures, old.signatureCount);
+  const signatures = SignatureInterner.of(
+    words,
+    widened(old.signatures, old.words, words),
+    old.signatureCount,
+  );
   const sampleSig = new Int32Array(sampleCount);
   for (let s = 0; s < sampleCount; s += 1)
     if (oldSampleOf[s]! >= 0) sampleSig[s] = old.sampleSig[oldSampleOf[s]!]!;
@@ -362,7 +395,7 @@ export function updateCatalogIndex(
     const newFileList = fileList(newLayout);
     return updateGroupTable(table, {
       bitCount,
-      words: old.words,
+      words,
       lists: tableLists,
       signatures,
       old: { layout: oldLayout, fileList: oldFileList, positions: removedPositions, ...touched.old },
@@ -385,11 +418,11 @@ export function updateCatalogIndex(
     version: version.toString(fileCount),
     fileCount,
     bitCount,
-    words: old.words,
-    bitSeq: old.bitSeq,
-    bitSampleType: old.bitSampleType,
-    bitFileType: old.bitFileType,
-    bitTissue: old.bitTissue,
+    words,
+    bitSeq: Uint8Array.from(bitValues.seq),
+    bitSampleType: Uint8Array.from(bitValues.sampleType),
+    bitFileType: Uint8Array.from(bitValues.fileType),
+    bitTissue: Uint8Array.from(bitValues.tissue),
     bitFiles,
     bitBytesLo,
     bitBytesHi,
@@ -413,6 +446,15 @@ export function updateCatalogIndex(
     all,
     columns,
   };
+}
+
+/** Signatures of `from` words each, zero-extended to `to` words (more combinations occur). */
+function widened(signatures: Uint32Array, from: number, to: number): Uint32Array {
+  if (from === to) return signatures;
+  const count = signatures.length / from;
+  const wide = new Uint32Array(count * to);
+  for (let s = 0; s < count; s += 1) wide.set(signatures.subarray(s * from, (s + 1) * from), s * to);
+  return wide;
 }
 
 type Column = Uint8Array | Uint16Array | Int32Array | Float64Array;
