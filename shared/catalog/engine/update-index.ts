@@ -157,42 +157,26 @@ export function updateCatalogIndex(
   const newSamples = [...newSampleSubject].sort(
     ([nameA, subjectA], [nameB, subjectB]) => compareText(subjectA, subjectB) || compareText(nameA, nameB),
   );
-  const sampleNames: string[] = [];
-  const sampleSubjectName: string[] = [];
-  const oldSampleOf: number[] = [];
-  const newSampleOfOld = new Int32Array(oldSampleCount).fill(-1);
-  const keep = (s: number) => {
-    newSampleOfOld[s] = sampleNames.length;
-    sampleNames.push(old.sampleNames[s]!);
-    sampleSubjectName.push(old.subjectNames[old.sampleSubject[s]!]!);
-    oldSampleOf.push(s);
-  };
-  let next = 0;
-  for (let s = 0; s < oldSampleCount; s += 1) {
-    if (remaining[s] === 0 && !addedBySample.has(old.sampleNames[s]!)) continue;
-    const subject = old.subjectNames[old.sampleSubject[s]!]!;
-    for (; next < newSamples.length; next += 1) {
-      const [name, newSubject] = newSamples[next]!;
-      if ((compareText(newSubject, subject) || compareText(name, old.sampleNames[s]!)) > 0) break;
-      sampleNames.push(name);
-      sampleSubjectName.push(newSubject);
-      oldSampleOf.push(-1);
-    }
-    keep(s);
+  const changedSamples = new Set<number>();
+  for (const f of removedPositions) changedSamples.add(old.fileSample[f]!);
+  for (const name of addedBySample.keys()) {
+    const known = old.sampleByName.get(name);
+    if (known !== undefined) changedSamples.add(known);
   }
-  for (const [name, subject] of newSamples.slice(next)) {
-    sampleNames.push(name);
-    sampleSubjectName.push(subject);
-    oldSampleOf.push(-1);
-  }
+  // Most refreshes neither add nor empty a sample: the sample and subject tables then carry over as they are.
+  const samplesUnchanged =
+    newSamples.length === 0 &&
+    [...changedSamples].every((s) => remaining[s]! > 0 || addedBySample.has(old.sampleNames[s]!));
+  const { sampleNames, sampleSubject, subjectNames, oldSampleOf, newSampleOfOld } = samplesUnchanged
+    ? {
+        sampleNames: old.sampleNames,
+        sampleSubject: old.sampleSubject,
+        subjectNames: old.subjectNames,
+        oldSampleOf: identity(oldSampleCount),
+        newSampleOfOld: identity(oldSampleCount),
+      }
+    : mergedSamples(old, remaining, addedBySample, newSamples);
   const sampleCount = sampleNames.length;
-  const samplesUnchanged = sampleCount === oldSampleCount && newSamples.length === 0;
-  const subjectNames: string[] = [];
-  const sampleSubject = new Int32Array(sampleCount);
-  for (let s = 0; s < sampleCount; s += 1) {
-    if (subjectNames.at(-1) !== sampleSubjectName[s]) subjectNames.push(sampleSubjectName[s]!);
-    sampleSubject[s] = subjectNames.length - 1;
-  }
 
   // Files: per sample, the old files still there merged with the added ones, by file name.
   const fileCount = oldCount - removedPositions.length + added.length;
@@ -230,14 +214,13 @@ export function updateCatalogIndex(
     else segments.push(from, to);
     at += to - from;
   };
-  const addedFile = (a: number) => {
+  const addedFile = (a: number, sample: number) => {
     segments.push(-1 - a, 0);
     addedPositions.push(at);
+    fileSample[at] = sample;
     at += 1;
   };
-  for (let s = 0; s < sampleCount; s += 1) {
-    const fromOld = oldSampleOf[s]!;
-    const adds = addedBySample.get(sampleNames[s]!) ?? NONE_ADDED;
+  const mergeSample = (s: number, fromOld: number, adds: readonly number[]) => {
     let nextAdd = 0;
     if (fromOld >= 0) {
       const start = old.sampleFileStart[fromOld]!;
@@ -250,18 +233,38 @@ export function updateCatalogIndex(
             nextAdd < adds.length &&
             compareText(added[adds[nextAdd]!]!.fileName, text.fileNames[oc.textRow[f]!]!) < 0
           ) {
-            addedFile(adds[nextAdd++]!);
+            addedFile(adds[nextAdd++]!, s);
           }
           oldRun(f, f + 1);
         }
       }
     }
-    while (nextAdd < adds.length) addedFile(adds[nextAdd++]!);
-    sampleFileStart[s + 1] = at;
-    fileSample.fill(s, sampleFileStart[s]!, at);
+    while (nextAdd < adds.length) addedFile(adds[nextAdd++]!, s);
+  };
+  if (samplesUnchanged) {
+    // Only the changed samples are merged; the files between them move as whole runs.
+    let copied = 0;
+    for (const s of [...changedSamples].sort((a, b) => a - b)) {
+      if (old.sampleFileStart[s]! > copied) oldRun(copied, old.sampleFileStart[s]!);
+      mergeSample(s, s, addedBySample.get(old.sampleNames[s]!) ?? NONE_ADDED);
+      copied = old.sampleFileStart[s + 1]!;
+    }
+    if (oldCount > copied) oldRun(copied, oldCount);
+    const addedCount = new Int32Array(sampleCount);
+    for (const [name, adds] of addedBySample) addedCount[old.sampleByName.get(name)!] = adds.length;
+    for (let s = 0; s < sampleCount; s += 1) {
+      sampleFileStart[s + 1] = sampleFileStart[s]! + remaining[s]! + addedCount[s]!;
+    }
+  } else {
+    for (let s = 0; s < sampleCount; s += 1) {
+      mergeSample(s, oldSampleOf[s]!, addedBySample.get(sampleNames[s]!) ?? NONE_ADDED);
+      sampleFileStart[s + 1] = at;
+      fileSample.fill(s, sampleFileStart[s]!, at);
+    }
   }
   const typedColumns: [Column, Column][] = [
     [fileBit, old.fileBit],
+    ...(samplesUnchanged ? [[fileSample, old.fileSample] as [Column, Column]] : []),
     [fileDau, old.fileDau],
     [fileBytesLo, old.fileBytesLo],
     [fileBytesHi, old.fileBytesHi],
@@ -446,6 +449,65 @@ export function updateCatalogIndex(
     all,
     columns,
   };
+}
+
+/** The sample table after samples were added or emptied: kept and new samples in (subject, sample) order. */
+function mergedSamples(
+  old: CatalogIndexData,
+  remaining: Int32Array,
+  addedBySample: ReadonlyMap<string, number[]>,
+  newSamples: readonly [string, string][],
+) {
+  const oldSampleCount = old.sampleNames.length;
+  const sampleNames: string[] = [];
+  const sampleSubjectName: string[] = [];
+  const oldSampleOf: number[] = [];
+  const newSampleOfOld = new Int32Array(oldSampleCount).fill(-1);
+  const keep = (s: number) => {
+    newSampleOfOld[s] = sampleNames.length;
+    sampleNames.push(old.sampleNames[s]!);
+    sampleSubjectName.push(old.subjectNames[old.sampleSubject[s]!]!);
+    oldSampleOf.push(s);
+  };
+  let next = 0;
+  for (let s = 0; s < oldSampleCount; s += 1) {
+    if (remaining[s] === 0 && !addedBySample.has(old.sampleNames[s]!)) continue;
+    const subject = old.subjectNames[old.sampleSubject[s]!]!;
+    for (; next < newSamples.length; next += 1) {
+      const [name, newSubject] = newSamples[next]!;
+      if ((compareText(newSubject, subject) || compareText(name, old.sampleNames[s]!)) > 0) break;
+      sampleNames.push(name);
+      sampleSubjectName.push(newSubject);
+      oldSampleOf.push(-1);
+    }
+    keep(s);
+  }
+  for (const [name, subject] of newSamples.slice(next)) {
+    sampleNames.push(name);
+    sampleSubjectName.push(subject);
+    oldSampleOf.push(-1);
+  }
+  const sampleCount = sampleNames.length;
+  const subjectNames: string[] = [];
+  const sampleSubject = new Int32Array(sampleCount);
+  for (let s = 0; s < sampleCount; s += 1) {
+    if (subjectNames.at(-1) !== sampleSubjectName[s]) subjectNames.push(sampleSubjectName[s]!);
+    sampleSubject[s] = subjectNames.length - 1;
+  }
+
+  return {
+    sampleNames,
+    sampleSubject,
+    subjectNames,
+    oldSampleOf: Int32Array.from(oldSampleOf),
+    newSampleOfOld,
+  };
+}
+
+function identity(count: number): Int32Array {
+  const values = new Int32Array(count);
+  for (let i = 0; i < count; i += 1) values[i] = i;
+  return values;
 }
 
 /** Signatures of `from` words each, zero-extended to `to` words (more combinations occur). */
