@@ -153,11 +153,14 @@ async function benchmark(size: number): Promise<void> {
   if (rebuilt.version !== index.version) throw new Error('Rebuilt index has another version');
   for (const count of [1, 100, 10_000]) {
     const changed = changedFiles(index, count, new SeededRandom(count));
+    const blocked = monitorEventLoopDelay({ resolution: 1 });
+    blocked.enable();
     started = performance.now();
     const refreshed = await applyChanges(index, changed, CATALOG_DAUS);
+    blocked.disable();
     console.log(
       `refresh with ${count} changed files: ${(performance.now() - started).toFixed(0)} ms, ${refreshed.how} ` +
-        `(${refreshed.index.fileCount} files after)`,
+        `(${refreshed.index.fileCount} files after); longest event-loop block ${(blocked.max / 1e6).toFixed(0)} ms`,
     );
   }
   const changedMany = changedFiles(index, Math.ceil(index.fileCount * 0.3), new SeededRandom(3));

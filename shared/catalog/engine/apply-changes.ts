@@ -19,10 +19,10 @@ export interface AppliedChanges {
 
 /**
  * A new index version: the previous one's files with the changes applied. The previous version stays as it
- * is, so answers already in flight finish on it. Few changes update the index in place of a rebuild (a few
- * milliseconds); many changes, or changes the update cannot take, rebuild it cooperatively, giving the event
- * loop a turn every few thousand files so the instance keeps answering from `previous` meanwhile
- * (`onRebuildStart` says when that starts).
+ * is, so answers already in flight finish on it. Up to a quarter of the files changed (or 1,000), the index is
+ * updated in place of a rebuild; many changes, or changes the update cannot take, rebuild it. Both run in
+ * steps with a turn of the event loop between, so the instance keeps answering from `previous` meanwhile
+ * (`onRebuildStart` says when a rebuild starts).
  */
 export async function applyChanges(
   previous: CatalogIndex,
@@ -33,7 +33,7 @@ export async function applyChanges(
   if (
     changed.size <= Math.max(INCREMENTAL_UPDATE_ALWAYS, previous.fileCount * INCREMENTAL_UPDATE_MAX_SHARE)
   ) {
-    const updated = previous.withChanges(changed, daus);
+    const updated = await previous.withChanges(changed, daus);
     if (updated !== undefined) return { index: updated, how: 'incremental' };
   }
   onRebuildStart?.();

@@ -258,23 +258,29 @@ interface TabSource {
   lists: number[][];
 }
 
-/** Builds the index in one go (tests, benchmarks, cold starts). */
+/** Builds the index in one go (tests, benchmarks). */
 export function buildCatalogIndex(files: Iterable<IndexedFile>): CatalogIndexData {
-  const steps = buildSteps(files);
-  for (;;) {
-    const step = steps.next();
-    if (step.done === true) return step.value;
-  }
+  return finish(buildSteps(files));
 }
 
 /**
  * Builds the index and gives the event loop a turn about every YIELD_EVERY_FILES files, so an instance keeps
  * answering from its previous index while a large rebuild runs.
  */
-export async function buildCatalogIndexCooperatively(
-  files: Iterable<IndexedFile>,
-): Promise<CatalogIndexData> {
-  const steps = buildSteps(files);
+export function buildCatalogIndexCooperatively(files: Iterable<IndexedFile>): Promise<CatalogIndexData> {
+  return finishCooperatively(buildSteps(files));
+}
+
+/** Runs a stepwise computation to its end at once. */
+export function finish<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+  }
+}
+
+/** Runs a stepwise computation, letting the event loop take a turn (`setImmediate`) between steps. */
+export async function finishCooperatively<T>(steps: Generator<void, T>): Promise<T> {
   for (;;) {
     const step = steps.next();
     if (step.done === true) return step.value;

@@ -19,6 +19,7 @@ import {
   buildCatalogIndex,
   buildCatalogIndexCooperatively,
   fileAt,
+  finishCooperatively,
   type CatalogIndexData,
   type GroupTable,
 } from './build-index';
@@ -67,11 +68,11 @@ export class CatalogIndex {
 
   /**
    * A new version with the changes applied in place of a rebuild: only changed files, their samples and
-   * subjects are visited (plus linear copies of the per-file columns). Undefined when the changes need a full
+   * subjects are visited (plus bulk copies of the per-file columns, with turns of the event loop between). Undefined when the changes need a full
    * rebuild (a value combination or a tab row the index does not have yet, a sample moving to another subject).
    */
-  withChanges(changed: ChangedFiles, daus: readonly Dau[]): CatalogIndex | undefined {
-    const data = updateCatalogIndex(this.data, changed);
+  async withChanges(changed: ChangedFiles, daus: readonly Dau[]): Promise<CatalogIndex | undefined> {
+    const data = await finishCooperatively(updateCatalogIndex(this.data, changed));
     return data && new CatalogIndex(data, daus);
   }
 

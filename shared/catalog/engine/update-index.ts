@@ -15,6 +15,7 @@ import {
   type CatalogIndexData,
   type FileColumns,
   type GroupTable,
+  YIELD_EVERY_FILES,
 } from './build-index';
 import type { IndexedFile } from './indexed-file';
 
@@ -23,6 +24,8 @@ export type ChangedFiles = ReadonlyMap<string, IndexedFile | null>;
 
 const TWO_32 = 4294967296;
 const NONE_ADDED: readonly number[] = [];
+/** Files looked up between two turns of the event loop while finding the changed ones. */
+const SCAN_STEP = 5 * YIELD_EVERY_FILES;
 type TableName = Exclude<CatalogTab, 'sample'> | 'all';
 
 /** Per-file columns and per-sample ranges an update reads from (the old index) or writes (the new one). */
@@ -50,14 +53,15 @@ interface FileLayout {
  * that is not a row yet (row order), a row label that differs from the one shown, a sample under another
  * subject — or when replaced files' text rows outnumber the live ones: a full rebuild then.
  */
-export function updateCatalogIndex(
+export function* updateCatalogIndex(
   old: CatalogIndexData,
   changed: ChangedFiles,
-): CatalogIndexData | undefined {
+): Generator<void, CatalogIndexData | undefined> {
   const oldCount = old.fileCount;
   const removedPositions: number[] = [];
   const removed = new Uint8Array(oldCount);
   for (let f = 0; f < oldCount; f += 1) {
+    if (f % SCAN_STEP === SCAN_STEP - 1) yield;
     if (changed.has(old.columns.text.ids[old.columns.textRow[f]!]!)) {
       removed[f] = 1;
       removedPositions.push(f);
@@ -178,6 +182,7 @@ export function updateCatalogIndex(
     : mergedSamples(old, remaining, addedBySample, newSamples);
   const sampleCount = sampleNames.length;
 
+  yield;
   // Files: per sample, the old files still there merged with the added ones, by file name.
   const fileCount = oldCount - removedPositions.length + added.length;
   const fileBit = new Uint16Array(fileCount);
@@ -277,15 +282,23 @@ export function updateCatalogIndex(
     [columns.publicationList, oc.publicationList],
     [columns.embargo, oc.embargo],
   ];
-  let to = 0;
+  yield;
+  // Column by column, a turn of the event loop after each (each is a few bulk copies of up to 8 MB).
+  for (const [target, source] of typedColumns) {
+    let to = 0;
+    for (let i = 0; i < segments.length; i += 2) {
+      const from = segments[i]!;
+      const end = from >= 0 ? segments[i + 1]! : from;
+      if (from >= 0) target.set(source.subarray(from, end), to);
+      to += from >= 0 ? end - from : 1;
+    }
+    yield;
+  }
+  let addedAt = 0;
   for (let i = 0; i < segments.length; i += 2) {
     const from = segments[i]!;
-    if (from >= 0) {
-      const end = segments[i + 1]!;
-      for (const [target, source] of typedColumns) target.set(source.subarray(from, end), to);
-      to += end - from;
-      continue;
-    }
+    if (from >= 0) continue;
+    const to = addedPositions[addedAt++]!;
     const file = added[-1 - from]!;
     const ids = interned[-1 - from]!;
     const bytes = file.fileSizeBytes + (file.indexFile?.fileSizeBytes ?? 0);
@@ -307,7 +320,6 @@ export function updateCatalogIndex(
     columns.datasetList[to] = ids.datasetList;
     columns.publicationList[to] = ids.publicationList;
     columns.embargo[to] = ids.embargo;
-    to += 1;
   }
 
   // Per-combination aggregates: minus the removed files, plus the added ones.
@@ -407,11 +419,12 @@ export function updateCatalogIndex(
     });
   };
   const all = tableUpdate('all');
-  const tabs = {
-    diagnosis: tableUpdate('diagnosis'),
-    study: tableUpdate('study'),
-    publication: tableUpdate('publication'),
-  };
+  yield;
+  const diagnosis = tableUpdate('diagnosis');
+  yield;
+  const study = tableUpdate('study');
+  yield;
+  const tabs = { diagnosis, study, publication: tableUpdate('publication') };
 
   const version = ContentVersion.parse(old.version);
   for (const f of removedPositions) version.add(fileAt(old, f), -1);
