@@ -8,7 +8,7 @@
 import type { Database } from '@azure/cosmos';
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { CosmosCatalogStore } from './catalog/adapters/cosmos-catalog-store';
-import { CatalogService, catalogRefreshAfterMs } from './catalog/catalog-service';
+import { CatalogService } from './catalog/catalog-service';
 import { noGrantsHeld, type HeldDausLookup } from './catalog/ports';
 import { getSettings } from './config/settings';
 import { createBlobServiceClient } from './platform/blob';
@@ -56,7 +56,7 @@ export const getDocumentsContainer: () => ContainerClient = once(() =>
 export const getCatalogService: () => CatalogService = once(
   () =>
     new CatalogService(new CosmosCatalogStore(getCosmosDatabase(), (line) => console.warn(line)), {
-      refreshAfterMs: catalogRefreshAfterMs(process.env),
+      refreshAfterMs: getSettings().CATALOG_REFRESH_SECONDS * 1000,
       log: (line) => console.log(line),
     }),
 );

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { createHash } from 'node:crypto';
 import { AppError, problems, validationFailed } from '../http/errors';
 import { applyChanges, mergedFiles } from './engine/apply-changes';
@@ -240,9 +239,4 @@ function hash(text: string): string {
 
 function etagOf(indexVersion: string, dausVersion: string, query: CatalogQuery, held: string[]): string {
   return `"${indexVersion}.${dausVersion}.${hash(JSON.stringify([query, held]))}"`;
-}
-
-/** `CATALOG_REFRESH_SECONDS`: how stale an instance's index may get before it reads the change feed (default 5). */
-export function catalogRefreshAfterMs(env: NodeJS.ProcessEnv): number {
-  return z.coerce.number().min(0).max(3600).default(5).parse(env.CATALOG_REFRESH_SECONDS) * 1000;
 }

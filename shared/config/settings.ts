@@ -22,6 +22,8 @@ export const settingsSchema = z.object({
   DataStorage__accountKey: optionalText,
   /** Client id of the user-assigned managed identity in Azure. */
   AZURE_CLIENT_ID: optionalText,
+  /** How stale an instance's catalog index may get before it reads the change feed (0 = every request). */
+  CATALOG_REFRESH_SECONDS: z.coerce.number().min(0).max(3600).default(5),
   /** PEM file of the local certificate authority the HTTPS stand-ins use. Never set in Azure. */
   LOCAL_CA_CERT_PATH: optionalText,
   /** Issuer of user access tokens (`iss`): the Entra ID tenant's v2.0 issuer, or the local development issuer. */
