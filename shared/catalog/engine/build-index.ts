@@ -665,29 +665,11 @@ function* buildGroupTable(
     for (const group of lists[source.fileList[f]!]!) groupFiles[fill[group]!++] = f;
   }
 
-  const comboOffsets = new Int32Array(groupCount + 1);
-  for (let g = 0; g < groupCount; g += 1) {
-    let used = 0;
-    for (let bit = 0; bit < bitCount; bit += 1) if (dense[(g * bitCount + bit) * 3]! > 0) used += 1;
-    comboOffsets[g + 1] = comboOffsets[g]! + used;
-  }
-  const entries = comboOffsets[groupCount]!;
-  const comboBits = new Uint16Array(entries);
-  const comboFiles = new Float64Array(entries);
-  const comboBytesLo = new Float64Array(entries);
-  const comboBytesHi = new Float64Array(entries);
-  let at = 0;
-  for (let g = 0; g < groupCount; g += 1) {
-    for (let bit = 0; bit < bitCount; bit += 1) {
-      const from = (g * bitCount + bit) * 3;
-      if (dense[from]! === 0) continue;
-      comboBits[at] = bit;
-      comboFiles[at] = dense[from]!;
-      comboBytesLo[at] = dense[from + 1]!;
-      comboBytesHi[at] = dense[from + 2]!;
-      at += 1;
-    }
-  }
+  const { comboOffsets, comboBits, comboFiles, comboBytesLo, comboBytesHi } = compactAggregates(
+    dense,
+    groupCount,
+    bitCount,
+  );
 
   const samples = new HistogramBuilder(groupCount, words, context.signatures);
   const subjects = new HistogramBuilder(groupCount, words, context.signatures);
@@ -819,4 +801,45 @@ export function fileAt(data: CatalogIndexData, position: number): IndexedFile {
     publications: c.publicationLists[c.publicationList[position]!]!,
     embargoDate: c.embargoDates[c.embargo[position]!]!,
   };
+}
+
+/**
+ * Turns dense per-row aggregates (files, bytes low, bytes high for every row × combination bit) into the
+ * sparse per-row lists the index answers from: only combinations a row actually has.
+ */
+export function compactAggregates(
+  dense: Float64Array,
+  groupCount: number,
+  bitCount: number,
+): {
+  comboOffsets: Int32Array;
+  comboBits: Uint16Array;
+  comboFiles: Float64Array;
+  comboBytesLo: Float64Array;
+  comboBytesHi: Float64Array;
+} {
+  const comboOffsets = new Int32Array(groupCount + 1);
+  for (let g = 0; g < groupCount; g += 1) {
+    let used = 0;
+    for (let bit = 0; bit < bitCount; bit += 1) if (dense[(g * bitCount + bit) * 3]! > 0) used += 1;
+    comboOffsets[g + 1] = comboOffsets[g]! + used;
+  }
+  const entries = comboOffsets[groupCount]!;
+  const comboBits = new Uint16Array(entries);
+  const comboFiles = new Float64Array(entries);
+  const comboBytesLo = new Float64Array(entries);
+  const comboBytesHi = new Float64Array(entries);
+  let at = 0;
+  for (let g = 0; g < groupCount; g += 1) {
+    for (let bit = 0; bit < bitCount; bit += 1) {
+      const from = (g * bitCount + bit) * 3;
+      if (dense[from]! === 0) continue;
+      comboBits[at] = bit;
+      comboFiles[at] = dense[from]!;
+      comboBytesLo[at] = dense[from + 1]!;
+      comboBytesHi[at] = dense[from + 2]!;
+      at += 1;
+    }
+  }
+  return { comboOffsets, comboBits, comboFiles, comboBytesLo, comboBytesHi };
 }

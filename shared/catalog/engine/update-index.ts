@@ -1,6 +1,7 @@
 import { DATASET_NAMES } from '../generator/parameters';
 import { DAU_IDS, FILE_TYPES, SAMPLE_TYPES, TISSUE_TYPES, type CatalogTab } from '../model';
 import {
+  compactAggregates,
   COMBINATIONS,
   ContentVersion,
   DAU_INDEX,
@@ -632,29 +633,11 @@ function updateGroupTable(table: GroupTable, update: TableUpdate): GroupTable {
       }
     }
   }
-  const comboOffsets = new Int32Array(groupCount + 1);
-  for (let g = 0; g < groupCount; g += 1) {
-    let used = 0;
-    for (let bit = 0; bit < bitCount; bit += 1) if (dense[(g * bitCount + bit) * 3]! > 0) used += 1;
-    comboOffsets[g + 1] = comboOffsets[g]! + used;
-  }
-  const entries = comboOffsets[groupCount]!;
-  const comboBits = new Uint16Array(entries);
-  const comboFiles = new Float64Array(entries);
-  const comboBytesLo = new Float64Array(entries);
-  const comboBytesHi = new Float64Array(entries);
-  let at = 0;
-  for (let g = 0; g < groupCount; g += 1) {
-    for (let bit = 0; bit < bitCount; bit += 1) {
-      const from = (g * bitCount + bit) * 3;
-      if (dense[from]! === 0) continue;
-      comboBits[at] = bit;
-      comboFiles[at] = dense[from]!;
-      comboBytesLo[at] = dense[from + 1]!;
-      comboBytesHi[at] = dense[from + 2]!;
-      at += 1;
-    }
-  }
+  const { comboOffsets, comboBits, comboFiles, comboBytesLo, comboBytesHi } = compactAggregates(
+    dense,
+    groupCount,
+    bitCount,
+  );
 
   // Files of each row: positions moved, so this list is laid out again (a linear pass over typed arrays).
   const fileList = update.new.fileList;
