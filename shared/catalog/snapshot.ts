@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Dictionary } from './engine/build-index';
 import type { IndexedFile } from './engine/indexed-file';
 import {
   DATASET_CODES,
@@ -68,19 +69,9 @@ export const snapshotPartSchema = z.object({
   rows: z.array(snapshotRowSchema),
 });
 
-class Interner<T> {
-  readonly values: T[] = [];
-  private readonly ids = new Map<string, number>();
-  id(value: T): number {
-    const key = JSON.stringify(value);
-    let id = this.ids.get(key);
-    if (id === undefined) {
-      id = this.values.length;
-      this.ids.set(key, id);
-      this.values.push(value);
-    }
-    return id;
-  }
+/** Interns a structured value by its JSON text. */
+function internJson<T>(dictionary: Dictionary<T>, value: T): number {
+  return dictionary.idOf(JSON.stringify(value), value);
 }
 
 export function encodeSnapshot(
@@ -88,10 +79,10 @@ export function encodeSnapshot(
   info: { snapshotId: string; continuation: string; indexVersion: string; takenAt: string },
   partChars = SNAPSHOT_PART_CHARS,
 ): { head: SnapshotHead; parts: SnapshotRow[][] } {
-  const datasetLists = new Interner<(typeof DATASET_CODES)[number][]>();
-  const diagnoses = new Interner<Diagnosis>();
-  const publicationLists = new Interner<PublicationRef[]>();
-  const embargoDates = new Interner<string>();
+  const datasetLists = new Dictionary<(typeof DATASET_CODES)[number][]>();
+  const diagnoses = new Dictionary<Diagnosis>();
+  const publicationLists = new Dictionary<PublicationRef[]>();
+  const embargoDates = new Dictionary<string>();
   const parts: SnapshotRow[][] = [];
   let part: SnapshotRow[] = [];
   let usedChars = 0;
@@ -112,10 +103,10 @@ export function encodeSnapshot(
       file.tissuePairing,
       file.pairedSampleName ?? null,
       file.dau,
-      datasetLists.id(file.datasets),
-      diagnoses.id(file.diagnosis),
-      publicationLists.id(file.publications ?? []),
-      embargoDates.id(file.embargoDate),
+      internJson(datasetLists, file.datasets),
+      internJson(diagnoses, file.diagnosis),
+      internJson(publicationLists, file.publications ?? []),
+      embargoDates.idOf(file.embargoDate, file.embargoDate),
     ];
     const chars = JSON.stringify(row).length + 1;
     if (usedChars + chars > partChars && part.length > 0) {
