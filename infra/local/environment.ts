@@ -23,11 +23,6 @@ export interface LocalEnvironmentOptions {
   /** Use free ports for every stand-in (tests, or a second environment beside `npm start`). */
   readonly freePorts?: boolean;
   readonly clock?: Clock;
-  /** Runs before the host loads the app, with the stand-ins up and the app's settings known. */
-  readonly beforeAppStart?: (environment: {
-    standIns: StandIns;
-    env: Record<string, string>;
-  }) => Promise<void>;
   readonly log?: (line: string) => void;
 }
 

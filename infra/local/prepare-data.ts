@@ -1,5 +1,5 @@
 /**
- * What `npm start` puts in an empty local store before the app starts: the documents the app serves and the
+ * What `npm start` puts in an empty local store once the app is serving: the documents the app serves and the
  * realistic catalog. Both steps are idempotent, so a restart with data in place only checks.
  */
 import { parseSettings } from '../../shared/config/settings';
