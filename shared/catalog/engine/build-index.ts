@@ -570,6 +570,13 @@ interface TableContext {
 }
 
 /** Per-group histograms of signatures, built one sample (and one subject) at a time. */
+/** A tab's sample or subject histogram: per row, the signatures present and how many entities have each. */
+export interface HistogramCsr {
+  readonly offsets: Int32Array;
+  readonly sigs: Int32Array;
+  readonly counts: Float64Array;
+}
+
 class HistogramBuilder {
   private readonly scratch: Uint32Array;
   private readonly touched: number[] = [];
@@ -608,7 +615,7 @@ class HistogramBuilder {
     this.touched.length = 0;
   }
 
-  toCsr(): { offsets: Int32Array; sigs: Int32Array; counts: Float64Array } {
+  toCsr(): HistogramCsr {
     const offsets = new Int32Array(this.counts.length + 1);
     this.counts.forEach((counts, group) => (offsets[group + 1] = offsets[group]! + counts.size));
     const total = offsets[this.counts.length]!;
@@ -665,12 +672,6 @@ function* buildGroupTable(
     for (const group of lists[source.fileList[f]!]!) groupFiles[fill[group]!++] = f;
   }
 
-  const { comboOffsets, comboBits, comboFiles, comboBytesLo, comboBytesHi } = compactAggregates(
-    dense,
-    groupCount,
-    bitCount,
-  );
-
   const samples = new HistogramBuilder(groupCount, words, context.signatures);
   const subjects = new HistogramBuilder(groupCount, words, context.signatures);
   const subjectCount = subjectFileStart.length - 1;
@@ -694,29 +695,16 @@ function* buildGroupTable(
     }
     subjects.close();
   }
-  const sampleCsr = samples.toCsr();
-  const subjectCsr = subjects.toCsr();
-
   const ids = displayOrder.map((group) => source.ids[group]!);
-  return {
-    ids,
-    labels: displayOrder.map((group) => source.labels[group]!),
-    sortKeys: displayOrder.map((group) => sortKeys[group]!),
-    byId: new Map(ids.map((id, position) => [id, position])),
-    comboOffsets,
-    comboBits,
-    comboFiles,
-    comboBytesLo,
-    comboBytesHi,
-    sampleOffsets: sampleCsr.offsets,
-    sampleSigs: sampleCsr.sigs,
-    sampleCounts: sampleCsr.counts,
-    subjectOffsets: subjectCsr.offsets,
-    subjectSigs: subjectCsr.sigs,
-    subjectCounts: subjectCsr.counts,
-    fileOffsets,
-    files: groupFiles,
-  };
+  return groupTable(
+    {
+      ids,
+      labels: displayOrder.map((group) => source.labels[group]!),
+      sortKeys: displayOrder.map((group) => sortKeys[group]!),
+      byId: new Map(ids.map((id, position) => [id, position])),
+    },
+    { dense, groupCount, bitCount, samples, subjects, fileOffsets, files: groupFiles },
+  );
 }
 
 /**
@@ -803,21 +791,26 @@ export function fileAt(data: CatalogIndexData, position: number): IndexedFile {
   };
 }
 
+/** What both the full build and the in-place update gather before laying out a tab's table. */
+export interface GroupTableParts {
+  /** Files, bytes low, bytes high for every row × combination bit. */
+  readonly dense: Float64Array;
+  readonly groupCount: number;
+  readonly bitCount: number;
+  readonly samples: { toCsr(): HistogramCsr };
+  readonly subjects: { toCsr(): HistogramCsr };
+  readonly fileOffsets: Int32Array;
+  readonly files: Int32Array;
+}
+
 /**
- * Turns dense per-row aggregates (files, bytes low, bytes high for every row × combination bit) into the
- * sparse per-row lists the index answers from: only combinations a row actually has.
+ * Lays out a tab's table: the dense per-row aggregates become sparse per-row lists (only combinations a row
+ * actually has) and the sample/subject histograms become CSR arrays.
  */
-export function compactAggregates(
-  dense: Float64Array,
-  groupCount: number,
-  bitCount: number,
-): {
-  comboOffsets: Int32Array;
-  comboBits: Uint16Array;
-  comboFiles: Float64Array;
-  comboBytesLo: Float64Array;
-  comboBytesHi: Float64Array;
-} {
+export function groupTable(
+  rows: Pick<GroupTable, 'ids' | 'labels' | 'sortKeys' | 'byId'>,
+  { dense, groupCount, bitCount, samples, subjects, fileOffsets, files }: GroupTableParts,
+): GroupTable {
   const comboOffsets = new Int32Array(groupCount + 1);
   for (let g = 0; g < groupCount; g += 1) {
     let used = 0;
@@ -841,5 +834,22 @@ export function compactAggregates(
       at += 1;
     }
   }
-  return { comboOffsets, comboBits, comboFiles, comboBytesLo, comboBytesHi };
+  const sampleCsr = samples.toCsr();
+  const subjectCsr = subjects.toCsr();
+  return {
+    ...rows,
+    comboOffsets,
+    comboBits,
+    comboFiles,
+    comboBytesLo,
+    comboBytesHi,
+    sampleOffsets: sampleCsr.offsets,
+    sampleSigs: sampleCsr.sigs,
+    sampleCounts: sampleCsr.counts,
+    subjectOffsets: subjectCsr.offsets,
+    subjectSigs: subjectCsr.sigs,
+    subjectCounts: subjectCsr.counts,
+    fileOffsets,
+    files,
+  };
 }

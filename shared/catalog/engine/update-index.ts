@@ -1,7 +1,6 @@
 import { DATASET_NAMES } from '../generator/parameters';
 import { DAU_IDS, FILE_TYPES, SAMPLE_TYPES, TISSUE_TYPES, type CatalogTab } from '../model';
 import {
-  compactAggregates,
   COMBINATIONS,
   ContentVersion,
   DAU_INDEX,
@@ -12,6 +11,7 @@ import {
   datasetListKey,
   diagnosisKey,
   fileAt,
+  groupTable,
   publicationListKey,
   type CatalogIndexData,
   type FileColumns,
@@ -633,11 +633,6 @@ function updateGroupTable(table: GroupTable, update: TableUpdate): GroupTable {
       }
     }
   }
-  const { comboOffsets, comboBits, comboFiles, comboBytesLo, comboBytesHi } = compactAggregates(
-    dense,
-    groupCount,
-    bitCount,
-  );
 
   // Files of each row: positions moved, so this list is laid out again (a linear pass over typed arrays).
   const fileList = update.new.fileList;
@@ -677,27 +672,19 @@ function updateGroupTable(table: GroupTable, update: TableUpdate): GroupTable {
       }
     }
   }
-  const sampleCsr = sampleHistogram.toCsr();
-  const subjectCsr = subjectHistogram.toCsr();
-  return {
-    ids: table.ids,
-    labels: table.labels,
-    sortKeys: table.sortKeys,
-    byId: table.byId,
-    comboOffsets,
-    comboBits,
-    comboFiles,
-    comboBytesLo,
-    comboBytesHi,
-    sampleOffsets: sampleCsr.offsets,
-    sampleSigs: sampleCsr.sigs,
-    sampleCounts: sampleCsr.counts,
-    subjectOffsets: subjectCsr.offsets,
-    subjectSigs: subjectCsr.sigs,
-    subjectCounts: subjectCsr.counts,
-    fileOffsets,
-    files,
-  };
+  const { ids, labels, sortKeys, byId } = table;
+  return groupTable(
+    { ids, labels, sortKeys, byId },
+    {
+      dense,
+      groupCount,
+      bitCount,
+      samples: sampleHistogram,
+      subjects: subjectHistogram,
+      fileOffsets,
+      files,
+    },
+  );
 }
 
 /** The file range of a subject: its samples are contiguous, so it spans from its first to its last sample. */
