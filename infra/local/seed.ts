@@ -51,7 +51,18 @@ const BATCHES_IN_FLIGHT = 8;
 /** Soft-deleted files disappear from Cosmos a week later. */
 const DELETED_TTL_SECONDS = 7 * 24 * 3600;
 
-export async function seedCatalog(options: SeedOptions): Promise<SeedResult> {
+export function seedCatalog(options: SeedOptions): Promise<SeedResult> {
+  return writeCatalog(options, { pruneStale: true });
+}
+
+/**
+ * Writes the generated catalog; with `pruneStale`, soft-deletes stored files the new seed lacks (a read of the
+ * whole container, pointless when the store was empty).
+ */
+async function writeCatalog(
+  options: SeedOptions,
+  { pruneStale }: { pruneStale: boolean },
+): Promise<SeedResult> {
   const started = performance.now();
   const { files: container, daus } = await ensureCatalogContainers(options.database);
   await Promise.all(CATALOG_DAUS.map((dau) => daus.items.upsert(dau)));
@@ -83,9 +94,12 @@ export async function seedCatalog(options: SeedOptions): Promise<SeedResult> {
   for (const [pk, batch] of pending) await writer.write(pk, batch);
   await writer.drain();
   // Files of an earlier seed that this one lacks (another --files or --seed gives other subjects).
-  const pruner = new BatchWriter(container, () => undefined);
-  const softDeleted = await softDeleteOthers(container, ids, pruner);
-  await pruner.drain();
+  let softDeleted = 0;
+  if (pruneStale) {
+    const pruner = new BatchWriter(container, () => undefined);
+    softDeleted = await softDeleteOthers(container, ids, pruner);
+    await pruner.drain();
+  }
   report();
   return { written, softDeleted, seconds: (performance.now() - started) / 1000 };
 }
@@ -94,7 +108,7 @@ export async function seedCatalog(options: SeedOptions): Promise<SeedResult> {
 export async function seedCatalogIfEmpty(options: SeedOptions): Promise<SeedResult | undefined> {
   const { files } = await ensureCatalogContainers(options.database);
   const { resources } = await files.items.query<string>('SELECT TOP 1 VALUE c.id FROM c').fetchNext();
-  return resources.length > 0 ? undefined : seedCatalog(options);
+  return resources.length > 0 ? undefined : writeCatalog(options, { pruneStale: false });
 }
 
 /** Keeps up to BATCHES_IN_FLIGHT transactional batches running; a failed operation fails the seed. */
