@@ -7,6 +7,7 @@ import {
 } from '@azure/cosmos';
 import { z } from 'zod';
 import { parseIndexedFile } from '../engine/indexed-file';
+import { cosmosContainers } from '../../platform/storage-layout';
 import { dauSchema, withoutSystemProperties, type Dau } from '../model';
 import type { CatalogStore, ChangePage, FileChange } from '../ports';
 import { snapshotHeadSchema, snapshotPartSchema, type SnapshotHead } from '../snapshot';
@@ -33,9 +34,9 @@ const LATEST = 'latest';
  * one with its change-feed position. Read by id and by partition only.
  */
 export const CATALOG_CONTAINERS = {
-  files: 'catalogFiles',
-  daus: 'catalogDaus',
-  snapshots: 'catalogSnapshots',
+  files: cosmosContainers.catalogFiles.id,
+  daus: cosmosContainers.catalogDaus.id,
+  snapshots: cosmosContainers.catalogSnapshots.id,
 } as const;
 
 export const FILES_INDEXING_POLICY: IndexingPolicy = {
@@ -55,14 +56,17 @@ export async function ensureCatalogContainers(
   const [files, daus, snapshots] = await Promise.all([
     database.containers.createIfNotExists({
       id: CATALOG_CONTAINERS.files,
-      partitionKey: { paths: ['/pk'] },
+      partitionKey: { paths: [cosmosContainers.catalogFiles.partitionKeyPath] },
       indexingPolicy: FILES_INDEXING_POLICY,
-      defaultTtl: -1,
+      defaultTtl: cosmosContainers.catalogFiles.defaultTtl,
     }),
-    database.containers.createIfNotExists({ id: CATALOG_CONTAINERS.daus, partitionKey: { paths: ['/id'] } }),
+    database.containers.createIfNotExists({
+      id: CATALOG_CONTAINERS.daus,
+      partitionKey: { paths: [cosmosContainers.catalogDaus.partitionKeyPath] },
+    }),
     database.containers.createIfNotExists({
       id: CATALOG_CONTAINERS.snapshots,
-      partitionKey: { paths: ['/snapshotId'] },
+      partitionKey: { paths: [cosmosContainers.catalogSnapshots.partitionKeyPath] },
     }),
   ]);
   return { files: files.container, daus: daus.container, snapshots: snapshots.container };
