@@ -19,7 +19,8 @@ import {
   type Selection,
 } from '../shared/catalog/model';
 import { getCatalogService, getHeldDausLookup } from '../shared/composition-root';
-import { httpHandler, queryList } from '../shared/http/handler';
+import { ifNoneMatchMatches } from '../shared/http/etag';
+import { httpHandler, queryInteger, queryList } from '../shared/http/handler';
 import type { ApiRoute } from '../shared/http/openapi';
 import type { Principal } from '../shared/identity/principal';
 
@@ -39,7 +40,7 @@ const filterParameters = {
 export const catalogQueryParameters = z.strictObject({
   tab: catalogTabSchema.default('diagnosis'),
   ...filterParameters,
-  pageSize: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
+  pageSize: queryInteger({ min: 1, max: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE }),
   continuation: z.string().min(1).max(1000).optional(),
   search: z.string().trim().min(1).max(MAX_SEARCH_LENGTH).optional(),
 });
@@ -78,16 +79,11 @@ async function heldBy(principal: Principal | undefined): Promise<ReadonlySet<str
   return principal === undefined ? new Set() : getHeldDausLookup().heldDauIds(principal.subjectId);
 }
 
-/** Strong comparison, as for a GET: `If-None-Match` lists ETags (or `*`). */
-function notModified(request: HttpRequest, etag: string): boolean {
-  const header = request.headers.get('if-none-match');
-  if (header === null) return false;
-  return header.trim() === '*' || header.split(',').some((candidate) => candidate.trim() === etag);
-}
-
 function tagged(request: HttpRequest, etag: string, jsonBody: unknown): HttpResponseInit {
   const headers = { etag, 'cache-control': 'private, no-cache' };
-  return notModified(request, etag) ? { status: 304, headers } : { status: 200, headers, jsonBody };
+  return ifNoneMatchMatches(request.headers.get('if-none-match'), etag)
+    ? { status: 304, headers }
+    : { status: 200, headers, jsonBody };
 }
 
 function filtersOf(query: CatalogFilters): CatalogFilters {

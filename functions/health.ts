@@ -1,5 +1,6 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { getDependencyProbes } from '../shared/composition-root';
+import { correlated } from '../shared/http/handler';
 import { runProbes, type DependencyProbe } from '../shared/platform/dependency-probes';
 
 /** Probes answer within this time or count as down: a health check must stay fast when a dependency hangs. */
@@ -13,7 +14,7 @@ export function createHealthHandler(
   probes: () => readonly DependencyProbe[],
   timeoutMs = healthProbeTimeoutMs,
 ): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
-  return async (_request, context) => {
+  return correlated(async (_request, context) => {
     const noStore = { 'cache-control': 'no-store' };
     let dependencyProbes: readonly DependencyProbe[];
     try {
@@ -37,7 +38,7 @@ export function createHealthHandler(
       `health: down: ${failing.map((name) => `${name} (${dependencies[name]?.reason ?? ''})`).join(', ')}`,
     );
     return { status: 503, headers: noStore, jsonBody: { status: 'unavailable', failing, dependencies } };
-  };
+  });
 }
 
 export const health = createHealthHandler(getDependencyProbes);

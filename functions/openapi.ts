@@ -1,4 +1,5 @@
 import { app } from '@azure/functions';
+import { correlated } from '../shared/http/handler';
 import { buildOpenApiDocument } from '../shared/http/openapi';
 import { principalSchema } from '../shared/identity/principal';
 import { catalogRoutes } from './catalog';
@@ -22,6 +23,7 @@ app.http('openapi', {
   route: 'openapi.json',
   methods: ['GET'],
   authLevel: 'anonymous',
-  handler: () =>
+  handler: correlated(() =>
     Promise.resolve({ status: 200, headers: { 'content-type': 'application/json' }, body: document }),
+  ),
 });

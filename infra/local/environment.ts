@@ -5,9 +5,11 @@
  */
 import path from 'node:path';
 import type { Clock } from './clock';
+import { lockDataDir } from './data-dir-lock';
 import { createDurableExtension } from './durable';
 import { startHost, type RunningHost } from './host';
 import { readAppFiles } from './host/app-config';
+import { removeEndpointsFile, writeEndpointsFile, type Endpoints } from './endpoints-file';
 import { startDevIssuer, type DevIssuer } from './standins/dev-issuer';
 import { startStandIns, type StandIns } from './standins';
 
@@ -32,6 +34,11 @@ export interface LocalEnvironment {
   readonly issuer: DevIssuer;
   /** The app's settings as it sees them: local.settings values under the stand-ins' endpoints and the issuer. */
   readonly appSettings: Readonly<Record<string, string>>;
+  /**
+   * Every URL this environment serves, by name: printed at start and written to `<dataDir>/endpoints.json` for
+   * local tools. A new stand-in adds its line in `startLocalEnvironment`.
+   */
+  readonly endpoints: Readonly<Endpoints>;
   close(): Promise<void>;
 }
 
@@ -42,17 +49,21 @@ export async function startLocalEnvironment(
 ): Promise<LocalEnvironment> {
   const log = options.log ?? ((line: string) => console.log(line));
   const free = options.freePorts === true;
-  const standIns = await startStandIns({
-    dataDir: options.dataDir,
-    fresh: options.fresh,
-    ports: free ? { cosmos: 0, blob: 0, queue: 0, table: 0 } : undefined,
-    log,
-  });
-  const closers: (() => Promise<void>)[] = [() => standIns.close()];
+  const dataDir = options.dataDir === undefined ? undefined : path.resolve(options.dataDir);
+  // Before anything opens a file under the data folder: a second copy on it is refused here, untouched.
+  const lock = dataDir === undefined ? undefined : lockDataDir(dataDir);
+  const closers: (() => Promise<void>)[] = [() => Promise.resolve(lock?.release())];
   const closeAll = async (): Promise<void> => {
     for (const close of closers.reverse()) await close();
   };
   try {
+    const standIns = await startStandIns({
+      dataDir: options.dataDir,
+      fresh: options.fresh,
+      ports: free ? { cosmos: 0, blob: 0, queue: 0, table: 0 } : undefined,
+      log,
+    });
+    closers.push(() => standIns.close());
     const issuer = await startDevIssuer({ dataDir: options.dataDir, port: free ? 0 : undefined, log });
     closers.push(() => issuer.close());
     const appDir = options.appDir ?? repositoryRoot;
@@ -69,7 +80,20 @@ export async function startLocalEnvironment(
       log,
     });
     closers.push(() => host.close());
-    return { host, standIns, issuer, appSettings, close: closeAll };
+    const endpoints: Endpoints = {
+      app: host.url,
+      durableManagementApi: `${host.url}/runtime/webhooks/durabletask`,
+      cosmos: standIns.cosmosEndpoint,
+      blob: standIns.blobEndpoint,
+      queue: standIns.queueEndpoint,
+      table: standIns.tableEndpoint,
+      tokenIssuer: issuer.issuer,
+    };
+    if (dataDir !== undefined) {
+      writeEndpointsFile(dataDir, endpoints);
+      closers.push(() => Promise.resolve(removeEndpointsFile(dataDir)));
+    }
+    return { host, standIns, issuer, appSettings, endpoints, close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;

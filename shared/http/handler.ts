@@ -71,20 +71,33 @@ export function httpHandler<const S extends HttpHandlerSpec>(
   handle: UseCaseHandler<S>,
   dependencies: HttpHandlerDependencies = defaultDependencies,
 ): SpecifiedHttpHandler<S> {
-  const handler = async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+  const handler = correlated(async (request, context) => {
+    const principal = await authorize(request, spec.auth, dependencies);
+    const body = spec.body === undefined ? undefined : await readJson(request, spec);
+    const invalid: FieldError[] = [];
+    const input = {
+      query: parseInput(invalid, 'query', spec.query, queryToObject(request.query)),
+      params: parseInput(invalid, 'params', spec.params, request.params),
+      body: parseInput(invalid, 'body', spec.body, body),
+      request,
+    } as HandlerInput<S>;
+    if (invalid.length > 0) throw validationFailed(invalid);
+    return handle(input, principal as PrincipalFor<S['auth']>, context);
+  });
+  return Object.assign(handler, { spec });
+}
+
+/**
+ * The part of `httpHandler` every app response needs, for functions that parse nothing (health, the OpenAPI
+ * document): the invocation id in `X-Correlation-Id`, and any failure as problem+json.
+ */
+export function correlated(
+  handle: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>,
+): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
+  return async (request, context) => {
     const correlationId = context.invocationId;
     try {
-      const principal = await authorize(request, spec.auth, dependencies);
-      const body = spec.body === undefined ? undefined : await readJson(request, spec);
-      const invalid: FieldError[] = [];
-      const input = {
-        query: parseInput(invalid, 'query', spec.query, queryToObject(request.query)),
-        params: parseInput(invalid, 'params', spec.params, request.params),
-        body: parseInput(invalid, 'body', spec.body, body),
-        request,
-      } as HandlerInput<S>;
-      if (invalid.length > 0) throw validationFailed(invalid);
-      const response = await handle(input, principal as PrincipalFor<S['auth']>, context);
+      const response = await handle(request, context);
       const headers = new Headers(response.headers);
       headers.set(correlationIdHeader, correlationId);
       return { ...response, headers };
@@ -96,7 +109,6 @@ export function httpHandler<const S extends HttpHandlerSpec>(
       });
     }
   };
-  return Object.assign(handler, { spec });
 }
 
 /**
@@ -121,9 +133,13 @@ async function authorize(
   return signedIn;
 }
 
-/** Repeated keys become arrays; single keys stay strings (see `queryList` for list parameters). */
+/**
+ * Repeated keys become arrays; single keys stay strings (see `queryList` for list parameters). A
+ * null-prototype object, so `__proto__=x` or `constructor=x` is an ordinary key that a strict schema refuses
+ * like any unknown parameter instead of silently vanishing (or reaching `Object.prototype`).
+ */
 function queryToObject(query: URLSearchParams): Record<string, string | string[]> {
-  const result: Record<string, string | string[]> = {};
+  const result = Object.create(null) as Record<string, string | string[]>;
   for (const key of new Set(query.keys())) {
     const values = query.getAll(key);
     result[key] = values.length === 1 ? values[0]! : values;
@@ -235,4 +251,30 @@ export function queryList<T extends z.ZodType<unknown, string>>(item: T, options
         .filter((entry) => entry !== ''),
     )
     .pipe(z.array(item).max(options.max));
+}
+
+/**
+ * A whole-number query parameter written in decimal digits only: `1e2`, `0x10`, ` 5`, `5.0` and an empty
+ * value are refused (`z.coerce.number()` would take them all), with a message that says what is expected.
+ */
+export function queryInteger(options: {
+  readonly min: number;
+  readonly max: number;
+  readonly default: number;
+}) {
+  const expected = `a whole number from ${options.min} to ${options.max} in decimal digits`;
+  return z
+    .string()
+    .optional()
+    .transform((text, context) => {
+      if (text === undefined) return options.default;
+      const value = /^\d{1,15}$/.test(text) ? Number(text) : Number.NaN;
+      if (value >= options.min && value <= options.max) return value;
+      context.addIssue({
+        code: 'custom',
+        message: text === '' ? `is empty; give ${expected}` : `must be ${expected}`,
+      });
+      return z.NEVER;
+    })
+    .meta({ description: `${expected} (default ${options.default})` });
 }

@@ -29,8 +29,9 @@ export function readBody(request: IncomingMessage, limit: number): Promise<Buffe
     request.on('end', () => {
       if (!tooLarge) resolve(Buffer.concat(chunks));
     });
-    request.on('error', reject);
-    // A client that goes away mid-body never sends 'end'; without this the request would stay in flight.
+    // A client that goes away mid-body (or is dropped by the request timeout) never sends 'end': Node reports
+    // `aborted` as an error, or only closes; either way the request is over, and it is the client's doing.
+    request.on('error', () => reject(new RequestAborted()));
     request.on('close', () => {
       if (!request.complete) reject(new RequestAborted());
     });

@@ -374,7 +374,15 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
 
   const answer = (request: IncomingMessage, response: ServerResponse): void => {
     options.invoker.track(handle(request, response)).catch((error: unknown) => {
-      if (error instanceof RequestAborted) return;
+      if (error instanceof RequestAborted) {
+        // Nothing ran for it; one line says so (a stack trace here would only describe Node's socket code).
+        logger.write(
+          'warn',
+          `${request.method} ${withoutKey(request.url ?? '/')} dropped before its whole body arrived ` +
+            '(the client went away, stalled past the request timeout, or the host is stopping)',
+        );
+        return;
+      }
       logger.write(
         'error',
         `The host failed to answer ${request.method} ${withoutKey(request.url ?? '/')}: ${(error as Error).stack ?? String(error)}`,

@@ -43,6 +43,12 @@ export interface HostOptions {
   maxRequestBodyBytes?: number;
   /** Default console.log; everything the host prints goes here. */
   log?: (line: string) => void;
+  /**
+   * How long a client may take to send a request's headers (default 5 s) and the whole request (default 30 s)
+   * before the host answers 408 and drops it; Node's defaults (60 s / 300 s) let stalled clients pile up.
+   */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
 }
 
 export interface RunningHost {
@@ -56,6 +62,8 @@ export interface RunningHost {
 }
 
 const defaultPort = 7071;
+const defaultHeadersTimeoutMs = 5_000;
+const defaultRequestTimeoutMs = 30_000;
 const defaultMaxRequestBodyBytes = 100 * 1024 * 1024;
 const loopback = '127.0.0.1';
 
@@ -201,7 +209,13 @@ async function start(
   }
   invoker.indexFunctions();
 
-  const server = http.createServer();
+  const headersTimeout = options.headersTimeoutMs ?? defaultHeadersTimeoutMs;
+  const server = http.createServer({
+    headersTimeout,
+    requestTimeout: Math.max(headersTimeout, options.requestTimeoutMs ?? defaultRequestTimeoutMs),
+    // How often Node checks those timeouts (default 30 s, which would stretch a 5 s limit to 35 s).
+    connectionsCheckingInterval: Math.min(1_000, headersTimeout),
+  });
   const dropUnansweredConnections = trackConnections(server);
   // LocalHttpPort 0 means "not set" to func (default(int)), so it is 7071 there too.
   const port = await listen(server, options.port ?? (files.settings.Host.LocalHttpPort || defaultPort));
