@@ -8,6 +8,7 @@ import './me';
 import './agreement-template';
 import './samples';
 import './openapi';
+import './notifications';
 
 // A missing or malformed setting stops the app at start, naming the setting, instead of failing the first
 // request that needs it.

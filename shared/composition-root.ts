@@ -7,10 +7,24 @@
  */
 import type { Database } from '@azure/cosmos';
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
+import { BlobAgreementStore } from './agreements/adapters/blob-agreement-store';
+import { CosmosEnvelopeIndex } from './agreements/adapters/cosmos-envelope-index';
+import {
+  DocuSignEnvelopeService,
+  docuSignConnectionFrom,
+} from './agreements/adapters/docusign-envelope-service';
+import { agreementProblems } from './agreements/model';
+import type { EnvelopeService } from './agreements/ports';
 import { CosmosCatalogStore } from './catalog/adapters/cosmos-catalog-store';
 import { CatalogService } from './catalog/catalog-service';
 import { noGrantsHeld, type HeldDausLookup } from './catalog/ports';
+import { publicBaseUrl } from './config/public-base-url';
 import { getSettings } from './config/settings';
+import { AppError } from './http/errors';
+import { AcsEmailSender } from './notifications/adapters/acs-email-sender';
+import type { NotificationTimeline } from './notifications/ports';
+import { NotificationService } from './notifications/use-cases/send-notification';
+import { createEmailClient } from './platform/email';
 import { createBlobServiceClient } from './platform/blob';
 import { createCosmosClient } from './platform/cosmos';
 import { blobStorageProbe, cosmosDatabaseProbe, type DependencyProbe } from './platform/dependency-probes';
@@ -50,6 +64,29 @@ export const getDocumentsContainer: () => ContainerClient = once(() =>
   documentsContainer(getBlobServiceClient()),
 );
 
+/** Uploaded agreements (every version) and the template, in the documents container. */
+export const getAgreementStore: () => BlobAgreementStore = once(
+  () => new BlobAgreementStore(getDocumentsContainer),
+);
+
+/** Envelope → request, signer progress and Connect deliveries (Cosmos `envelopes`). */
+export const getEnvelopeIndex: () => CosmosEnvelopeIndex = once(
+  () => new CosmosEnvelopeIndex(getCosmosDatabase()),
+);
+
+/** DocuSign eSignature; without its settings the electronic route answers 503 naming what is missing. */
+export const getEnvelopeService: () => EnvelopeService = once(() => {
+  const configured = docuSignConnectionFrom(getSettings());
+  if ('missing' in configured) {
+    throw new AppError(
+      agreementProblems.docuSignUnavailable,
+      'Electronic signing is not configured here; upload a signed agreement instead.',
+      { cause: new Error(`missing settings: ${configured.missing.join(', ')}`) },
+    );
+  }
+  return new DocuSignEnvelopeService(configured.connection);
+});
+
 // --- catalog --------------------------------------------------------------------------------------------
 
 /** This instance's catalog: the in-memory index over Cosmos DB, refreshed from the change feed. */
@@ -63,3 +100,30 @@ export const getCatalogService: () => CatalogService = once(
 
 /** Which DAUs a caller holds; no grants until the requests module supplies its lookup. */
 export const getHeldDausLookup: () => HeldDausLookup = once(() => noGrantsHeld);
+
+// --- notifications ------------------------------------------------------------------------------------
+
+/**
+ * Until the requests module exposes its `requestEvents` store here, timeline entries are logged; wire
+ * `requestTimeline(getTimelineStore())` (shared/notifications/adapters/request-timeline.ts) once it does.
+ */
+const loggedNotificationTimeline: NotificationTimeline = {
+  async record(requestId, entry) {
+    console.log(`timeline ${requestId}: ${entry.type} ${JSON.stringify(entry.details)}`);
+  },
+};
+
+/** Sends the lifecycle's mails through ACS Email (the stand-in locally) and records them on the timeline. */
+export const getNotificationService: () => NotificationService = once(() => {
+  const settings = getSettings();
+  return new NotificationService({
+    sender: new AcsEmailSender(() => createEmailClient(settings), settings.Email__sendTimeoutSeconds * 1000),
+    timeline: loggedNotificationTimeline,
+    settings: {
+      senderAddress: settings.Email__senderAddress,
+      replyTo: settings.Email__replyTo,
+      publicBaseUrl: () => publicBaseUrl(settings),
+    },
+    now: () => new Date(),
+  });
+});

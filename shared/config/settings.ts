@@ -40,6 +40,57 @@ export const settingsSchema = z.object({
   AUTH__requiredScope: z.string().trim().min(1).default('access_as_user'),
   /** Value of the `roles` claim (an Entra ID app role) that makes a user an admin. */
   AUTH__adminRole: z.string().trim().min(1).default('admin'),
+
+  // --- notifications: Azure Communication Services Email, and the base of links in mails and webhooks.
+  /**
+   * Absolute base URL of this app as users and webhooks reach it. Unset: `https://$WEBSITE_HOSTNAME` in Azure,
+   * `http://` for a loopback host locally (the local host sets WEBSITE_HOSTNAME once it listens); see
+   * `publicBaseUrl` in shared/config/public-base-url.ts.
+   */
+  PUBLIC_BASE_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  /** ACS resource endpoint (`https://<name>.communication.azure.com`), used with the managed identity. */
+  Email__endpoint: optionalText.pipe(z.url({ protocol: /^https$/ }).optional()),
+  /** Local only: `endpoint=https://127.0.0.1:8025/;accesskey=...` of the stand-in (takes precedence). */
+  Email__connectionString: optionalText,
+  /** The MailFrom address of a domain linked to the ACS resource. */
+  Email__senderAddress: z.email().default('DoNotReply@notifications.localhost'),
+  /** Where replies go (optional). */
+  Email__replyTo: optionalText.pipe(z.email().optional()),
+  /** One send (beginSend + polling) is abandoned after this long and retried by the activity's policy. */
+  Email__sendTimeoutSeconds: z.coerce.number().int().min(1).max(600).default(60),
+
+  // --- agreements: DocuSign eSignature (JWT grant) and Connect. All optional so that the app starts without
+  // DocuSign; the electronic route then answers 503 (`docuSignSettings` says what is missing).
+  /** Host[:port] of the DocuSign OAuth service (`account-d.docusign.com` for the developer sandbox). */
+  DocuSign__oAuthBasePath: optionalText,
+  /** The integration key (OAuth client id) of the app registered with DocuSign. */
+  DocuSign__integrationKey: optionalText,
+  /** The DocuSign user the app impersonates (JWT `sub`), who has consented to `signature impersonation`. */
+  DocuSign__userId: optionalText,
+  /** RSA private key (PEM) of the integration key; a Key Vault reference in Azure. `\n` escapes are accepted. */
+  DocuSign__privateKey: optionalText.transform((pem) => pem?.replace(/\\n/g, '\n')),
+  /** Connect HMAC secrets, comma-separated: every one is tried, so a key can be rotated without downtime. */
+  DocuSign__connectHmacKeys: z
+    .string()
+    .optional()
+    .transform((keys) =>
+      (keys ?? '')
+        .split(',')
+        .map((key) => key.trim())
+        .filter((key) => key !== ''),
+    ),
+  /** Envelope reminders: first after this many days, then every `reminderFrequencyDays` (0 = no reminders). */
+  DocuSign__reminderDelayDays: z.coerce.number().int().min(0).max(999).default(2),
+  DocuSign__reminderFrequencyDays: z.coerce.number().int().min(0).max(999).default(2),
+  /** An envelope not completed within this many days expires (DocuSign voids it). */
+  DocuSign__expireAfterDays: z.coerce.number().int().min(1).max(999).default(30),
+  /** While waiting for signatures, the envelope's status is also read this often (a lost webhook never strands a request). */
+  DocuSign__statusPollMinutes: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .default(60),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

@@ -1,0 +1,93 @@
+/**
+ * The HMAC-SHA256 request signature of Azure Communication Services, checked the way the service checks
+ * what `@azure/communication-common`'s access-key policy signs (protocols §4.2):
+ *
+ *   x-ms-content-sha256 = base64(SHA-256(body))
+ *   string to sign      = VERB \n path[?query] \n x-ms-date;host;x-ms-content-sha256
+ *   Authorization       = HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=base64(HMAC(key))
+ *
+ * The query is re-serialised with `URLSearchParams` as the client does, and `host` is the Host header as sent
+ * (with its port).
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** How far x-ms-date may be from the server's clock, either way (the service allows 15 minutes). */
+export const maxClockSkewMs = 15 * 60 * 1000;
+
+const requiredSignedHeaders = ['x-ms-date', 'host', 'x-ms-content-sha256'];
+
+export interface SignedRequest {
+  readonly method: string;
+  /** The request target as received (`/emails:send?api-version=...`). */
+  readonly target: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+export type SignatureCheck = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+export function contentHashOf(body: Buffer | string): string {
+  return createHash('sha256').update(body).digest('base64');
+}
+
+export function stringToSign(
+  method: string,
+  target: string,
+  date: string,
+  host: string,
+  hash: string,
+): string {
+  const url = new URL(target, 'http://signature.invalid');
+  const query = url.searchParams.toString();
+  const pathAndQuery = query === '' ? url.pathname : `${url.pathname}?${query}`;
+  return `${method.toUpperCase()}\n${pathAndQuery}\n${date};${host};${hash}`;
+}
+
+export function signatureOf(accessKeyBase64: string, text: string): string {
+  return createHmac('sha256', Buffer.from(accessKeyBase64, 'base64')).update(text).digest('base64');
+}
+
+export function verifyRequestSignature(
+  request: SignedRequest,
+  accessKeyBase64: string,
+  nowMs: number,
+): SignatureCheck {
+  const header = (name: string): string | undefined => {
+    const value = request.headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  const authorization = /^HMAC-SHA256 SignedHeaders=([^&]+)&Signature=(.+)$/.exec(
+    header('authorization') ?? '',
+  );
+  if (authorization === null) return { ok: false, reason: 'missing or malformed HMAC-SHA256 Authorization' };
+  const signedHeaders = authorization[1]!.toLowerCase().split(';');
+  if (requiredSignedHeaders.some((name) => !signedHeaders.includes(name))) {
+    return { ok: false, reason: `SignedHeaders must include ${requiredSignedHeaders.join(';')}` };
+  }
+  const date = header('x-ms-date');
+  const host = header('host');
+  const claimedHash = header('x-ms-content-sha256');
+  if (date === undefined || host === undefined || claimedHash === undefined) {
+    return { ok: false, reason: 'a signed header is missing' };
+  }
+  const sentAt = Date.parse(date);
+  if (Number.isNaN(sentAt) || Math.abs(nowMs - sentAt) > maxClockSkewMs) {
+    return { ok: false, reason: 'x-ms-date is missing, malformed or outside the allowed clock skew' };
+  }
+  const hash = contentHashOf(request.body);
+  if (!equalText(hash, claimedHash))
+    return { ok: false, reason: 'the body does not match x-ms-content-sha256' };
+  const expected = signatureOf(
+    accessKeyBase64,
+    stringToSign(request.method, request.target, date, host, claimedHash),
+  );
+  if (!equalText(expected, authorization[2]!)) return { ok: false, reason: 'the signature does not match' };
+  return { ok: true };
+}
+
+function equalText(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
