@@ -13,6 +13,7 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { syncDirectory } from './sync-directory';
 
 export interface JournalOptions {
   /** Compact once the journal has grown past this many bytes (default 64 MiB). */
@@ -181,15 +182,6 @@ export class Journal {
         waiter.resolve();
       }
     }
-  }
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await fs.open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
 

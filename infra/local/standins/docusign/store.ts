@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { storedEnvelopeSchema, type StoredEnvelope } from './model';
+import { syncDirectory } from '../sync-directory';
 
 export class EnvelopeStore {
   private readonly envelopes = new Map<string, StoredEnvelope>();
@@ -154,14 +155,5 @@ export async function createExclusively(file: string, data: string): Promise<str
     return fs.readFile(file, 'utf8');
   } finally {
     await fs.rm(temporary, { force: true });
-  }
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await fs.open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
