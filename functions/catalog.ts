@@ -18,6 +18,7 @@ import {
   type Dau,
   type Selection,
 } from '../shared/catalog/model';
+import { DEFAULT_MAX_CONCURRENT_MANIFESTS } from '../shared/catalog/catalog-service';
 import { getCatalogService, getHeldDausLookup } from '../shared/composition-root';
 import { ifNoneMatchMatches } from '../shared/http/etag';
 import { httpHandler, queryInteger, queryList } from '../shared/http/handler';
@@ -116,21 +117,23 @@ export const postSelection = httpHandler(
 
 export const getManifest = httpHandler(
   { auth: 'optional', query: manifestQueryParameters },
-  async ({ query }) => {
+  async ({ query }, principal) => {
     const filters = filtersOf(query);
     const selection: Selection =
       query.sampleName.length > 0
         ? { sampleNames: query.sampleName, filters }
         : { tab: query.tab!, rowIds: query.rowId, filters };
-    const { answer, chunks } = await getCatalogService().manifest(selection);
+    const { answer, chunks } = await getCatalogService().manifest(selection, principal);
     const encoder = new TextEncoder();
-    const iterator = chunks[Symbol.iterator]();
-    // Pulled chunk by chunk: a large selection is never held as one string.
+    // Pulled chunk by chunk, never held as one string; the chunks yield to the event loop between them.
     const body = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        const next = iterator.next();
+      async pull(controller) {
+        const next = await chunks.next();
         if (next.done === true) controller.close();
         else controller.enqueue(encoder.encode(next.value));
+      },
+      async cancel() {
+        await chunks.return?.();
       },
     });
     return {
@@ -154,6 +157,14 @@ function toPublicDau(dau: Dau): z.infer<typeof publicDauSchema> {
 export const getDaus = httpHandler({ auth: 'optional' }, async ({ request }) => {
   const { body, etag } = await getCatalogService().daus();
   return tagged(request, etag, body.map(toPublicDau));
+});
+
+// Each instance indexes the catalog as it starts, so its first click does not wait for the snapshot and the
+// change feed; a failure here is logged and the first request tries again.
+app.hook.appStart(() => {
+  getCatalogService()
+    .fresh()
+    .catch((error: unknown) => console.warn(`catalog: warm-up at start failed: ${String(error)}`));
 });
 
 app.http('catalog', { route: 'catalog', methods: ['GET'], authLevel: 'anonymous', handler: getCatalog });
@@ -204,8 +215,14 @@ export const catalogRoutes: readonly ApiRoute[] = [
     method: 'get',
     path: '/api/catalog/manifest',
     summary: 'The selection as a SAMPLE_INFO.txt-style TSV',
+    description:
+      'Lists the storage path of every file, so a selection that touches a controlled DAU needs a signed-in ' +
+      'caller (401 otherwise); open DAUs only are public. At most ' +
+      `${DEFAULT_MAX_CONCURRENT_MANIFESTS} manifests are produced at once per instance; beyond that the ` +
+      'answer is 429 with Retry-After.',
     spec: getManifest.spec,
     responses: { 200: { description: 'Tab-separated manifest', contentType: 'text/tab-separated-values' } },
+    problemStatuses: [429],
   },
   {
     method: 'get',

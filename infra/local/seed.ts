@@ -1,7 +1,10 @@
 /**
  * Loads the generated catalog into Cosmos DB (the local stand-in or a real account).
  *
- *   npm run seed -- [--files N] [--seed S]
+ *   npm run seed -- [--files N] [--seed S] [--data-dir DIR]
+ *
+ * Targets the copy of `npm start` running on the data folder (.data/ by default; its endpoints.json), or the
+ * account in CosmosDb__accountEndpoint when none runs.
  *
  * Transactional batches of ≤ 100 upserts per DAU partition, several partitions in parallel (`items.bulk` is
  * broken on the stand-in; batches are also what real Cosmos loads fastest without bulk mode). Upserts by
@@ -23,7 +26,11 @@ import { DEFAULT_PRIMARY_FILES } from '../../shared/catalog/generator/parameters
 import type { CatalogFile } from '../../shared/catalog/model';
 import { parseSettings } from '../../shared/config/settings';
 import { createCosmosClient } from '../../shared/platform/cosmos';
+import { readRunningEndpoints } from './endpoints-file';
 import { applyEnvironment, readAppFiles } from './host/app-config';
+import { localCaCertificatePath } from './standins/tls';
+
+const repositoryRoot = path.resolve(__dirname, '..', '..');
 
 export interface SeedProgress {
   readonly written: number;
@@ -173,13 +180,33 @@ async function softDeleteOthers(
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { files: { type: 'string' }, seed: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      files: { type: 'string' },
+      seed: { type: 'string' },
+      'data-dir': { type: 'string', default: path.join(repositoryRoot, '.data') },
+    },
+  });
   const files = values.files === undefined ? undefined : Number(values.files);
   if (files !== undefined && !(Number.isInteger(files) && files >= 1 && files <= MAX_GENERATED_FILES)) {
     throw new Error(`--files must be an integer between 1 and ${MAX_GENERATED_FILES}`);
   }
-  // The same settings the app gets locally: local.settings.json (or the example), the real environment first.
-  applyEnvironment(readAppFiles(path.resolve(__dirname, '..', '..')).settings.Values, {});
+  // The Cosmos DB stand-in of the copy running on the data folder, wherever its port is (--free-ports).
+  const dataDir = path.resolve(values['data-dir']);
+  const running = readRunningEndpoints(dataDir)?.cosmos;
+  if (running === undefined && process.env.CosmosDb__accountEndpoint === undefined) {
+    throw new Error(
+      `No npm start is running on ${dataDir}: start it first, pass the --data-dir it uses, or set ` +
+        'CosmosDb__accountEndpoint (and CosmosDb__accountKey) to seed another account.',
+    );
+  }
+  // The same settings the app gets locally (local.settings.json or the example), under the running stand-in.
+  applyEnvironment(
+    readAppFiles(repositoryRoot).settings.Values,
+    running === undefined
+      ? {}
+      : { CosmosDb__accountEndpoint: running, LOCAL_CA_CERT_PATH: localCaCertificatePath(dataDir) },
+  );
   const settings = parseSettings(process.env);
   const client = createCosmosClient(settings);
   const { database } = await client.databases.createIfNotExists({ id: settings.CosmosDb__databaseName });

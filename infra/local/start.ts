@@ -9,6 +9,7 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { endpointsFilePath } from './endpoints-file';
 import { repositoryRoot, startLocalEnvironment, type LocalEnvironment } from './environment';
 import { prepareLocalData } from './prepare-data';
 
@@ -96,11 +97,19 @@ async function main(): Promise<void> {
   running.environment = environment;
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.log(`\nReady in ${seconds} s — ${environment.host.url}/api/health`);
+  const width = Math.max(...Object.keys(environment.endpoints).map((name) => name.length));
+  console.log(`Endpoints (also in ${endpointsFilePath(options.dataDir)}):`);
+  for (const [name, url] of Object.entries(environment.endpoints))
+    console.log(`  ${name.padEnd(width)}  ${url}`);
   console.log(`Local state: ${options.dataDir} (npm start -- --fresh to start empty). Ctrl-C stops.`);
   // Seeding an empty store runs while the app already serves: the catalog picks new files up from the change
   // feed, so the first answers may still be growing for a few seconds.
   if (options.appDir === repositoryRoot) {
-    await prepareLocalData(environment.appSettings, { catalogFiles: options.catalogFiles, log: console.log });
+    await prepareLocalData(environment.appSettings, {
+      appUrl: environment.host.url,
+      catalogFiles: options.catalogFiles,
+      log: console.log,
+    });
   }
 }
 

@@ -9,6 +9,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { readRunningEndpoints } from './endpoints-file';
 import {
   createTokenMinter,
   devAudience,
@@ -49,10 +50,14 @@ async function main(): Promise<void> {
     return;
   }
   const dataDir = path.resolve(values['data-dir']);
-  // Mint for the issuer `npm start` last ran (its port may differ from the default).
-  const metadata = (await readIssuerMetadata(dataDir)) ?? {
-    issuer: `http://127.0.0.1:${devIssuerDefaultPort}`,
-    audience: devAudience,
+  // Mint for the issuer of the copy running on the data folder, else the one `npm start` last ran there.
+  const last = await readIssuerMetadata(dataDir);
+  const metadata = {
+    issuer:
+      readRunningEndpoints(dataDir)?.tokenIssuer ??
+      last?.issuer ??
+      `http://127.0.0.1:${devIssuerDefaultPort}`,
+    audience: last?.audience ?? devAudience,
   };
   const mint = createTokenMinter(await loadOrCreateSigningKey(dataDir), metadata.issuer, metadata.audience);
   const token = await mint({

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ConcurrencyGate } from '../http/concurrency-gate';
 import { AppError, problems, validationFailed } from '../http/errors';
 import { applyChanges, mergedFiles } from './engine/apply-changes';
 import { YIELD_EVERY_FILES } from './engine/build-index';
@@ -8,13 +9,19 @@ import type { IndexedFile } from './engine/indexed-file';
 import { manifestChunks } from './manifest';
 import { decodeSnapshot, encodeSnapshot } from './snapshot';
 import type { CatalogQuery, ClickAnswer, Dau, Selection, SelectionAnswer } from './model';
+import type { Principal } from '../identity/principal';
 import type { CatalogStore } from './ports';
+
+/** Manifests one instance produces at once unless told otherwise. */
+export const DEFAULT_MAX_CONCURRENT_MANIFESTS = 2;
 
 export interface CatalogServiceOptions {
   /** How old the index may get before a request first reads the change feed (0: on every request). */
   refreshAfterMs: number;
   /** Write a new snapshot once this many files changed since the last one (default 1000). */
   snapshotAfterChanges?: number;
+  /** Manifests produced at once (default 2); each holds its selection and output in memory while it runs. */
+  maxConcurrentManifests?: number;
   now?: () => number;
   log?: (line: string) => void;
 }
@@ -44,6 +51,7 @@ export class CatalogService {
   private readonly snapshotAfterChanges: number;
   private readonly now: () => number;
   private readonly log: (line: string) => void;
+  private readonly manifestGate: ConcurrencyGate;
 
   constructor(
     private readonly store: CatalogStore,
@@ -52,6 +60,11 @@ export class CatalogService {
     this.snapshotAfterChanges = options.snapshotAfterChanges ?? 1000;
     this.now = options.now ?? Date.now;
     this.log = options.log ?? (() => undefined);
+    this.manifestGate = new ConcurrencyGate(
+      options.maxConcurrentManifests ?? DEFAULT_MAX_CONCURRENT_MANIFESTS,
+      5,
+      'manifests',
+    );
   }
 
   async click(query: CatalogQuery, held: ReadonlySet<string>): Promise<Tagged<ClickAnswer>> {
@@ -71,8 +84,27 @@ export class CatalogService {
     return index.resolveSelection(selection, held).answer;
   }
 
-  /** The selection's manifest, produced chunk by chunk, plus what the answer says about the selection. */
-  async manifest(selection: Selection): Promise<{ answer: SelectionAnswer; chunks: Iterable<string> }> {
+  /**
+   * The selection's manifest, produced chunk by chunk, plus what the answer says about the selection. It lists
+   * the storage paths of every file, so a selection touching a controlled DAU needs a signed-in caller; one of
+   * open DAUs only is public, like the open data itself. At most `maxConcurrentManifests` run at once (429
+   * beyond): the place is held until the chunks are read to the end or `return()` is called on them.
+   */
+  async manifest(
+    selection: Selection,
+    caller: Principal | undefined,
+  ): Promise<{ answer: SelectionAnswer; chunks: AsyncIterableIterator<string> }> {
+    const release = this.manifestGate.enter();
+    try {
+      const { answer, chunks } = await this.resolveManifest(selection, caller);
+      return { answer, chunks: releasingWhenDone(chunks, release) };
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  private async resolveManifest(selection: Selection, caller: Principal | undefined) {
     const { index, daus } = await this.fresh();
     const { answer, files } = index.resolveSelection(selection, new Set());
     // A manifest that silently misses samples is worse than none: name what matched nothing.
@@ -84,6 +116,14 @@ export class CatalogService {
       throw validationFailed([
         { in: 'query', name: parameter, message: `matches nothing in the catalog: ${listed}` },
       ]);
+    }
+    const controlled = answer.summary.daus.filter((dau) => dau.access === 'controlled');
+    if (caller === undefined && controlled.length > 0) {
+      throw new AppError(
+        problems.unauthorized,
+        `Sign in to download this manifest: it lists the storage paths of controlled files (${controlled.map((dau) => dau.id).join(', ')}).`,
+        { headers: { 'www-authenticate': 'Bearer' } },
+      );
     }
     return { answer, chunks: manifestChunks(index, files, daus) };
   }
@@ -146,19 +186,13 @@ export class CatalogService {
   private async refresh(): Promise<void> {
     const started = this.now();
     const previous = this.current;
-    const daus = await this.store.readDaus();
+    const [daus, snapshot] = await Promise.all([
+      this.store.readDaus(),
+      previous === undefined ? this.store.readSnapshot() : undefined,
+    ]);
     const dausVersion = hash(JSON.stringify(daus));
-    let base: Iterable<IndexedFile> = [];
     let continuation = previous?.continuation;
-    let fromSnapshot = false;
-    if (previous === undefined) {
-      const snapshot = await this.store.readSnapshot();
-      if (snapshot !== undefined) {
-        base = [...decodeSnapshot(snapshot.head, snapshot.parts)];
-        continuation = snapshot.head.continuation;
-        fromSnapshot = true;
-      }
-    }
+    if (snapshot !== undefined) continuation = snapshot.head.continuation;
     const snapshotRead = this.now();
     // Latest version of each changed file; null marks a deletion.
     const changed = new Map<string, IndexedFile | null>();
@@ -177,8 +211,17 @@ export class CatalogService {
     let index: CatalogIndex;
     if (previous === undefined || changed.size > 0) {
       let how: string;
-      if (previous === undefined) {
-        index = await CatalogIndex.buildCooperatively(mergedFiles(base, changed), daus);
+      if (snapshot !== undefined) {
+        // The snapshot's files with the version it recorded, then the changes since, as on a running instance.
+        const { head, parts } = snapshot;
+        index = await CatalogIndex.buildCooperatively(decodeSnapshot(head, parts), daus, head.indexVersion);
+        how = 'built';
+        if (changed.size > 0) {
+          index = (await applyChanges(index, changed, daus)).index;
+          how = 'built and updated';
+        }
+      } else if (previous === undefined) {
+        index = await CatalogIndex.buildCooperatively(mergedFiles([], changed), daus);
         how = 'built';
       } else {
         const applied = await applyChanges(previous.index, changed, daus, () => {
@@ -189,7 +232,7 @@ export class CatalogService {
       }
       this.log(
         `catalog: index ${index.version} with ${index.fileCount} files ` +
-          `(${fromSnapshot ? 'snapshot + ' : ''}${changed.size} changes) in ${this.now() - started} ms: ` +
+          `(${snapshot === undefined ? '' : 'snapshot + '}${changed.size} changes) in ${this.now() - started} ms: ` +
           `snapshot ${snapshotRead - started} ms, change feed ${changesRead - snapshotRead} ms, ${how} in ${this.now() - changesRead} ms`,
       );
     } else {
@@ -197,7 +240,7 @@ export class CatalogService {
     }
     // A cold start without a snapshot, or many changes since the last one: leave a fresh snapshot behind.
     this.changesSinceSnapshot =
-      previous === undefined && !fromSnapshot ? Infinity : this.changesSinceSnapshot + changed.size;
+      previous === undefined && snapshot === undefined ? Infinity : this.changesSinceSnapshot + changed.size;
     if (this.changesSinceSnapshot >= this.snapshotAfterChanges && this.snapshotWrite === undefined) {
       this.changesSinceSnapshot = 0;
       this.snapshotWrite = this.writeSnapshot(index, continuation).finally(() => {
@@ -239,4 +282,30 @@ function hash(text: string): string {
 
 function etagOf(indexVersion: string, dausVersion: string, query: CatalogQuery, held: string[]): string {
   return `"${indexVersion}.${dausVersion}.${hash(JSON.stringify([query, held]))}"`;
+}
+
+/** `chunks`, calling `release` once when they are read to the end, fail, or the reader calls `return()`. */
+function releasingWhenDone(
+  chunks: AsyncIterator<string>,
+  release: () => void,
+): AsyncIterableIterator<string> {
+  const releasing: AsyncIterableIterator<string> = {
+    async next() {
+      try {
+        const next = await chunks.next();
+        if (next.done === true) release();
+        return next;
+      } catch (error) {
+        release();
+        throw error;
+      }
+    },
+    async return() {
+      release();
+      await chunks.return?.();
+      return { done: true, value: undefined };
+    },
+    [Symbol.asyncIterator]: () => releasing,
+  };
+  return releasing;
 }

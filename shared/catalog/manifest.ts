@@ -34,16 +34,23 @@ const cell = (value: string) => value.replace(/[\t\r\n]/g, ' ');
 
 export const MANIFEST_HEADER = `${COLUMNS.map(([name]) => name).join('\t')}\n`;
 
-/** The manifest in chunks of `rowsPerChunk` lines, so a large selection is never one giant string. */
-export function* manifestChunks(
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * The manifest in chunks of `rowsPerChunk` lines, so a large selection is never one giant string, yielding to
+ * the event loop before each chunk: a full-catalog manifest (~15 MB at 53k files) takes tens of milliseconds
+ * of CPU, and clicks arriving meanwhile are answered between chunks instead of after the whole manifest.
+ */
+export async function* manifestChunks(
   index: CatalogIndex,
   files: Int32Array,
   daus: readonly Dau[],
-  rowsPerChunk = 1000,
-): Generator<string> {
+  rowsPerChunk = 250,
+): AsyncGenerator<string> {
   const access = new Map(daus.map((dau) => [dau.id, dau.access]));
   yield MANIFEST_HEADER;
   for (let start = 0; start < files.length; start += rowsPerChunk) {
+    await yieldToEventLoop();
     let chunk = '';
     for (const position of files.subarray(start, start + rowsPerChunk)) {
       const file = index.file(position);

@@ -43,6 +43,7 @@ export const problems = {
   preconditionFailed: problemKind('precondition-failed', 412, 'The resource changed since it was read'),
   payloadTooLarge: problemKind('payload-too-large', 413, 'The request body is too large'),
   unsupportedMediaType: problemKind('unsupported-media-type', 415, 'Unsupported content type'),
+  tooManyRequests: problemKind('too-many-requests', 429, 'Too many requests; retry later'),
   internal: problemKind('internal', 500, 'Internal error'),
   unavailable: problemKind('unavailable', 503, 'A dependency is unavailable'),
 } as const;

@@ -18,10 +18,14 @@ export interface ApiRoute {
   /** As callers see it, e.g. `/api/catalog/{id}`. */
   readonly path: string;
   readonly summary: string;
+  /** Longer text: who may call, limits, anything the summary cannot say. */
+  readonly description?: string;
   readonly spec: HttpHandlerSpec;
   readonly responses: Readonly<Record<number, ApiResponse>>;
   /** Answers 304 to a matching If-None-Match. */
   readonly notModified?: boolean;
+  /** Problem statuses the use case answers beyond the wrapper's own (e.g. 404, 412, 429). */
+  readonly problemStatuses?: readonly number[];
 }
 
 type JsonSchema = Record<string, unknown>;
@@ -68,7 +72,12 @@ const problemStatusText: Readonly<Record<number, string>> = {
   401: 'The bearer token is missing (where required) or not valid',
   403: 'Not allowed',
   413: 'The body is too large',
+  404: 'Not found (also for what the caller may not see)',
+  409: 'Conflicts with the current state',
+  412: 'The resource changed since it was read (If-Match did not match)',
   415: 'The body is not JSON',
+  428: 'If-Match is required',
+  429: 'Too busy: retry after the seconds in Retry-After',
   500: 'Internal error (the correlation id identifies it in the logs)',
   503: 'A dependency is unavailable',
 };
@@ -94,13 +103,15 @@ export function buildOpenApiDocument(info: { title: string; version: string }, r
     }
     if (route.notModified === true)
       responses['304'] = { description: 'Not modified (If-None-Match matched the ETag)' };
-    for (const status of wrapperProblemStatuses(route.spec)) {
+    const problemStatuses = [...wrapperProblemStatuses(route.spec), ...(route.problemStatuses ?? [])];
+    for (const status of problemStatuses.sort()) {
       responses[String(status)] ??= { description: problemStatusText[status] ?? 'Error', content: problem };
     }
     paths[route.path] = {
       ...paths[route.path],
       [route.method]: {
         summary: route.summary,
+        ...(route.description === undefined ? {} : { description: route.description }),
         parameters: [...parameters('path', route.spec.params), ...parameters('query', route.spec.query)],
         ...(route.spec.body === undefined
           ? {}

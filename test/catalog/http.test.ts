@@ -79,6 +79,7 @@ const post = (pathAndQuery: string, body: string, contentType = 'application/jso
 interface Problem {
   type: string;
   status: number;
+  detail: string;
   errors?: { in: string; name: string; message: string; allowed?: unknown[] }[];
 }
 
@@ -232,8 +233,12 @@ describe('POST /api/catalog/selection', () => {
 });
 
 describe('GET /api/catalog/manifest', () => {
+  const signedIn = async () => ({
+    authorization: `Bearer ${await issuer.mintToken({ email: 'reader@example.org' })}`,
+  });
+
   it('gives the selection as a SAMPLE_INFO-style TSV', async () => {
-    const response = await get('catalog/manifest?tab=study&rowId=PCGP&fileType=BAM');
+    const response = await get('catalog/manifest?tab=study&rowId=PCGP&fileType=BAM', await signedIn());
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/tab-separated-values; charset=utf-8');
     const lines = (await response.text()).trimEnd().split('\n');
@@ -244,6 +249,40 @@ describe('GET /api/catalog/manifest', () => {
     expect(Number(response.headers.get('x-catalog-files'))).toBe(wanted.length);
     const fileIds = lines.slice(1).map((line) => line.split('\t')[header.indexOf('file_id')]);
     expect(new Set(fileIds)).toEqual(new Set(wanted.map((file) => file.id)));
+  });
+
+  it('asks for sign-in when the selection touches a controlled DAU, and not for open DAUs only', async () => {
+    const refused = await problem(await get('catalog/manifest?tab=study&rowId=PCGP'), 401);
+    expect(refused.detail).toContain('PCGP');
+    const open = await get('catalog/manifest?tab=study&rowId=PanALL');
+    expect(open.status).toBe(200);
+    const lines = (await open.text()).trimEnd().split('\n');
+    expect(lines.length).toBe(1 + catalog.filter((file) => file.datasets.includes('PanALL')).length);
+    expect(lines.length).toBeGreaterThan(1);
+  });
+
+  it('answers clicks while full-catalog manifests run; one beyond the limit gets 429 with Retry-After', async () => {
+    const headers = await signedIn();
+    const allStudies = [...new Set(catalog.flatMap((file) => file.datasets))]
+      .map((study) => `rowId=${study}`)
+      .join('&');
+    const manifests = Array.from({ length: 8 }, () =>
+      get(`catalog/manifest?tab=study&${allStudies}`, headers),
+    );
+    const clicks = Array.from({ length: 8 }, (_, i) => get(`catalog?tab=sample&pageSize=${i + 1}`));
+    const answers = await Promise.all([...manifests, ...clicks]);
+    const manifestStatuses = answers.slice(0, 8).map((response) => response.status);
+    expect(answers.slice(8).map((response) => response.status)).toEqual(Array(8).fill(200));
+    expect(manifestStatuses.every((status) => status === 200 || status === 429)).toBe(true);
+    expect(manifestStatuses).toContain(200);
+    for (const response of answers.slice(0, 8)) {
+      if (response.status === 429) expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+      else {
+        const files = Number(response.headers.get('x-catalog-files'));
+        expect(files).toBeGreaterThanOrEqual(FILES);
+        expect((await response.text()).trimEnd().split('\n')).toHaveLength(files + 1);
+      }
+    }
   });
 
   it('refuses unknown sample names, and a query with neither rows nor samples', async () => {

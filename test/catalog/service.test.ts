@@ -5,6 +5,9 @@ import { AppError } from '../../shared/http/errors';
 import type { CatalogStore, ChangePage, FileChange } from '../../shared/catalog/ports';
 import { file, query } from './fixtures';
 import { YIELD_EVERY_FILES } from '../../shared/catalog/engine/build-index';
+import type { IndexedFile } from '../../shared/catalog/engine/indexed-file';
+import type { Principal } from '../../shared/identity/principal';
+import type { SnapshotHead } from '../../shared/catalog/snapshot';
 
 /** A store whose change feed the test controls; `failing` makes every read throw (Cosmos unreachable). */
 class ScriptedStore implements CatalogStore {
@@ -21,10 +24,18 @@ class ScriptedStore implements CatalogStore {
     const from = continuation === undefined ? 0 : Number(continuation);
     yield { changes: this.log.slice(from), continuation: String(this.log.length) };
   }
+  /** What `writeSnapshot` stored (as JSON, like a document store), given back by `readSnapshot`. */
+  private snapshot: string | undefined;
+  ignoreSnapshot = false;
   readSnapshot() {
-    return Promise.resolve(undefined);
+    return Promise.resolve(
+      this.snapshot === undefined || this.ignoreSnapshot
+        ? undefined
+        : (JSON.parse(this.snapshot) as Awaited<ReturnType<CatalogStore['readSnapshot']>>),
+    );
   }
-  writeSnapshot() {
+  writeSnapshot(head: SnapshotHead, parts: readonly unknown[][]) {
+    this.snapshot = JSON.stringify({ head, parts: parts.map((rows, part) => ({ part, rows })) });
     return Promise.resolve();
   }
 }
@@ -127,5 +138,101 @@ describe('catalog service', () => {
     expect(lines.filter((line) => line.includes(' rebuilt in '))).toHaveLength(1);
     expect(latest.body.summary.files).toBe(fileCount + 1);
     expect(latest.body.rows.map((row) => row.id)).toEqual(['AML', 'OS']);
+  });
+});
+
+describe('cold start from a snapshot', () => {
+  it('answers exactly as a build from the whole change feed, including the changes after the snapshot', async () => {
+    const store = new ScriptedStore();
+    const files = Array.from({ length: 1500 }, (_, i) =>
+      file({ sampleName: `SJOS${String(i % 400).padStart(6, '0')}_D1` }),
+    );
+    for (const added of files) store.add({ kind: 'upsert', file: added });
+    const logs: string[] = [];
+    const first = new CatalogService(store, { refreshAfterMs: 0, log: (line) => logs.push(line) });
+    await first.click(query({ tab: 'sample' }), new Set());
+    await expect
+      .poll(() => logs.some((line) => line.includes('snapshot') && line.includes('written')))
+      .toBe(true);
+    // After the snapshot: one file changes, one goes, one arrives.
+    store.add({ kind: 'upsert', file: { ...files[0]!, fileSizeBytes: 123_456 } });
+    store.add({ kind: 'delete', id: files[1]!.id });
+    store.add({ kind: 'upsert', file: file({ sampleName: 'SJOS999999_D1', sequencingType: 'WES' }) });
+
+    const coldLogs: string[] = [];
+    const cold = new CatalogService(store, { refreshAfterMs: 0, log: (line) => coldLogs.push(line) });
+    const fromSnapshot = await cold.click(query({ tab: 'sample', pageSize: 500 }), new Set());
+    expect(coldLogs.some((line) => line.includes('(snapshot + 3 changes)'))).toBe(true);
+    store.ignoreSnapshot = true;
+    const fromFeed = await new CatalogService(store, { refreshAfterMs: 0 }).click(
+      query({ tab: 'sample', pageSize: 500 }),
+      new Set(),
+    );
+    expect(fromSnapshot.etag).toBe(fromFeed.etag);
+    expect(fromSnapshot.body).toEqual(fromFeed.body);
+    expect(fromSnapshot.body.summary.files).toBe(1500);
+  });
+});
+
+describe('catalog manifests', () => {
+  const noFilters = { sequencingType: [], sampleType: [], fileType: [], tissueType: [] };
+  const signedIn = { subjectId: 'user-1' } as Principal;
+  const serviceWith = (...files: IndexedFile[]) => {
+    const store = new ScriptedStore();
+    for (const added of files) store.add({ kind: 'upsert', file: added });
+    return new CatalogService(store, { refreshAfterMs: 0, maxConcurrentManifests: 2 });
+  };
+  const readAll = async (chunks: AsyncIterable<string>) => {
+    let text = '';
+    for await (const chunk of chunks) text += chunk;
+    return text;
+  };
+  const failureOf = (promise: Promise<unknown>) =>
+    promise.then(
+      () => undefined,
+      (error: unknown) => error as AppError,
+    );
+
+  it('needs a signed-in caller for controlled DAUs, and none for open DAUs only', async () => {
+    const service = serviceWith(
+      file({ sampleName: 'SJOS000001_D1', dau: 'PCGP' }),
+      file({ sampleName: 'SJALL000001_D1', dau: 'PanALL' }),
+    );
+    const refused = await failureOf(
+      service.manifest({ sampleNames: ['SJOS000001_D1'], filters: noFilters }, undefined),
+    );
+    expect(refused?.status).toBe(401);
+    expect(refused?.detail).toContain('PCGP');
+    expect(refused?.headers['www-authenticate']).toBe('Bearer');
+    const controlled = await service.manifest(
+      { sampleNames: ['SJOS000001_D1'], filters: noFilters },
+      signedIn,
+    );
+    expect((await readAll(controlled.chunks)).split('\n')[1]).toContain('/restricted/bam/SJOS000001_D1.');
+    const open = await service.manifest({ sampleNames: ['SJALL000001_D1'], filters: noFilters }, undefined);
+    expect(await readAll(open.chunks)).toContain('SJALL000001_D1');
+  });
+
+  it('produces at most the configured number at once, answering 429 with Retry-After beyond', async () => {
+    const service = serviceWith(file({ sampleName: 'SJALL000001_D1', dau: 'PanALL' }));
+    const selection = { sampleNames: ['SJALL000001_D1'], filters: noFilters };
+    const first = await service.manifest(selection, undefined);
+    const second = await service.manifest(selection, undefined);
+    const third = await failureOf(service.manifest(selection, undefined));
+    expect(third?.status).toBe(429);
+    expect(Number(third?.headers['retry-after'])).toBeGreaterThan(0);
+    // Read to the end, a manifest gives its place back; so does a reader that gives up.
+    await readAll(first.chunks);
+    const fourth = await service.manifest(selection, undefined);
+    expect((await failureOf(service.manifest(selection, undefined)))?.status).toBe(429);
+    await second.chunks.return?.();
+    await fourth.chunks.return?.();
+    await readAll((await service.manifest(selection, undefined)).chunks);
+    // A refused selection takes no place either.
+    const unknown = { sampleNames: ['SJNOPE000000_D1'], filters: noFilters };
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      expect((await failureOf(service.manifest(unknown, undefined)))?.status).toBe(400);
+    }
+    await readAll((await service.manifest(selection, undefined)).chunks);
   });
 });

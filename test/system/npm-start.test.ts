@@ -4,7 +4,7 @@
  * cleanly on Ctrl-C, keep its data across a restart, and refuse to start on a malformed setting.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -68,6 +68,37 @@ function startCli(args: string[], env: NodeJS.ProcessEnv = {}, data = dataDir): 
   return { child, output: () => output, waitFor, exited };
 }
 
+/** A local tool (`npm run token`, `seed`, `durable`) against the test's data folder; resolves with its stdout. */
+async function runTool(name: 'token' | 'seed' | 'durable', args: string[]): Promise<string> {
+  const script = {
+    token: 'infra/local/token.ts',
+    seed: 'infra/local/seed.ts',
+    durable: 'infra/local/durable/cli.ts',
+  }[name];
+  const child = spawn(process.execPath, ['--import', 'tsx', script, '--data-dir', dataDir, ...args], {
+    cwd: root,
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  if (code !== 0) throw new Error(`${name} exited with ${code}:\n${stdout}\n${stderr}`);
+  return stdout;
+}
+
+/** Every file under the folder with its size and modification time, except the running copy's own lock. */
+function folderFingerprint(folder: string): Record<string, string> {
+  const fingerprint: Record<string, string> = {};
+  for (const entry of readdirSync(folder, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    const { size, mtimeMs } = statSync(file);
+    fingerprint[path.relative(folder, file)] = `${size}@${mtimeMs}`;
+  }
+  return fingerprint;
+}
+
 /** The host origin from the CLI's "Ready" line. */
 async function readyUrl(cli: Started): Promise<string> {
   const [, baseUrl] = await cli.waitFor(/Ready in [\d.]+ s — (http:\/\/127\.0\.0\.1:\d+)\/api\/health/);
@@ -103,16 +134,64 @@ describe('npm start', () => {
       dependencies: { cosmos: { status: 'up' }, blobStorage: { status: 'up' } },
     });
 
-    await cli.waitFor(/catalog: seeded (\d+) files/);
-    // The catalog follows the change feed: poll until the seeded files are all visible.
-    const seeded = Number(cli.output().match(/catalog: seeded (\d+) files/)![1]);
-    await expect.poll(async () => (await catalogSummary(baseUrl)).files, { timeout: 20_000 }).toBe(seeded);
+    const [, seeded] = await cli.waitFor(/catalog: seeded (\d+) files/);
+    // Start-up waits until the app has indexed what it seeded: the first click is answered from the index.
+    await cli.waitFor(/catalog: \d+ files indexed and answering/);
     firstSummary = await catalogSummary(baseUrl);
+    expect(firstSummary.files).toBe(Number(seeded));
     expect(firstSummary.samples).toBeGreaterThan(0);
+
+    // Every URL it serves, in the banner and in endpoints.json for local tools.
+    const endpoints = JSON.parse(readFileSync(path.join(dataDir, 'endpoints.json'), 'utf8')) as Record<
+      string,
+      string
+    >;
+    expect(endpoints).toMatchObject({
+      app: baseUrl,
+      durableManagementApi: `${baseUrl}/runtime/webhooks/durabletask`,
+    });
+    for (const [name, url] of Object.entries(endpoints)) {
+      expect(cli.output()).toMatch(
+        new RegExp(`\\n  ${name} +${url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n`),
+      );
+    }
+    expect(Object.keys(endpoints)).toEqual(
+      expect.arrayContaining(['cosmos', 'blob', 'queue', 'table', 'tokenIssuer']),
+    );
 
     cli.child.kill('SIGINT');
     expect(await cli.exited).toBe(0);
     expect(cli.output()).toContain('SIGINT: finishing in-flight work');
+    expect(existsSync(path.join(dataDir, 'endpoints.json'))).toBe(false);
+  });
+
+  it('refuses a second copy on the same data folder at once, leaving the first untouched', async () => {
+    const first = startCli([]);
+    const baseUrl = await readyUrl(first);
+    await first.waitFor(/catalog: already seeded/);
+    const token = await runTool('token', ['--user', 'first@example.org']);
+    const before = folderFingerprint(dataDir);
+
+    const second = startCli([]);
+    expect(await second.exited).toBe(1);
+    expect(second.output()).toContain(`in use by process ${first.child.pid}`);
+    expect(second.output()).toContain('--data-dir');
+    expect(second.output()).not.toContain('Ready in');
+
+    // Nothing of the first copy's was touched: its files, its tokens, its data.
+    expect(folderFingerprint(dataDir)).toEqual(before);
+    const me = await fetch(`${baseUrl}/api/me`, { headers: { authorization: `Bearer ${token.trim()}` } });
+    expect(me.status).toBe(200);
+    expect(await catalogSummary(baseUrl)).toEqual(firstSummary);
+
+    // The tools find the running copy through endpoints.json, whatever ports it got.
+    const reseeded = await runTool('seed', ['--files', '400']);
+    expect(reseeded).toMatch(/seeded \d+ files/);
+    const durable = await runTool('durable', []);
+    expect(durable).toContain(`its Durable management API: ${baseUrl}/runtime/webhooks/durabletask`);
+
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
   });
 
   it('keeps its data across a restart without seeding again', async () => {

@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { readRunningEndpoints } from '../endpoints-file';
 import { readPersistedInstances } from '.';
 
 async function main(): Promise<void> {
@@ -18,6 +19,10 @@ async function main(): Promise<void> {
       status: { type: 'string' },
     },
   });
+  const running = readRunningEndpoints(path.resolve(values['data-dir']))?.durableManagementApi;
+  if (running !== undefined) {
+    console.log(`npm start is running on this data folder; its Durable management API: ${running}`);
+  }
   const root = path.join(values['data-dir'], 'durable');
   const hubs =
     values['task-hub'] !== undefined ? [values['task-hub']] : fs.existsSync(root) ? fs.readdirSync(root) : [];

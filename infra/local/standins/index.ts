@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startAzurite, storageEmulatorAccount, type Azurite } from './azurite';
 import { startCosmosStandIn, type CosmosStandIn } from './cosmos';
-import { ensureLocalCertificates, type LocalCertificates } from './tls';
+import { ensureLocalCertificates, localTlsDir, type LocalCertificates } from './tls';
 
 export interface StandInOptions {
   /** Persistent state root (e.g. '.data'); undefined = in memory (tests), CA in a temp dir. */
@@ -41,7 +41,7 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
   const log = options.log ?? (() => undefined);
   const ports = { ...defaultStandInPorts, ...options.ports };
   const dataDir = options.dataDir === undefined ? undefined : path.resolve(options.dataDir);
-  const tlsDir = dataDir === undefined ? await temporaryCaDirectory() : path.join(dataDir, 'tls');
+  const tlsDir = dataDir === undefined ? await temporaryCaDirectory() : localTlsDir(dataDir);
   const cleanups: (() => Promise<void>)[] = [];
   const closeAll = async (): Promise<void> => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();

@@ -31,6 +31,15 @@ const files = {
   serverKey: 'server-key.pem',
 } as const;
 
+/** Where a data folder keeps its certificates (`npm start` and the tools that talk to its stand-ins). */
+export function localTlsDir(dataDir: string): string {
+  return path.join(dataDir, 'tls');
+}
+
+export function localCaCertificatePath(dataDir: string): string {
+  return path.join(localTlsDir(dataDir), files.caCert);
+}
+
 /** Returns the CA and server certificate under `dir`, creating or renewing what is missing or expired. */
 export async function ensureLocalCertificates(dir: string): Promise<LocalCertificates> {
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });

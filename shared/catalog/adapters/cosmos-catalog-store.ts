@@ -133,6 +133,10 @@ export class CosmosCatalogStore implements CatalogStore {
           return snapshotPartSchema.parse(withoutSystemProperties(resource));
         }),
       );
+      const rows = parts.reduce((sum, part) => sum + part.rows.length, 0);
+      if (rows !== head.fileCount) {
+        throw new Error(`snapshot ${head.snapshotId} holds ${rows} files, its head says ${head.fileCount}`);
+      }
       return { head, parts };
     } catch (error) {
       this.log(`catalog: the latest snapshot is unusable, reading the whole change feed: ${describe(error)}`);

@@ -61,9 +61,16 @@ export class CatalogIndex {
     return new CatalogIndex(buildCatalogIndex(files), daus);
   }
 
-  /** Like `build`, giving the event loop a turn every few thousand files (see buildCatalogIndexCooperatively). */
-  static async buildCooperatively(files: Iterable<IndexedFile>, daus: readonly Dau[]): Promise<CatalogIndex> {
-    return new CatalogIndex(await buildCatalogIndexCooperatively(files), daus);
+  /**
+   * Like `build`, giving the event loop a turn every few thousand files (see buildCatalogIndexCooperatively);
+   * `knownVersion` is the version these exact files have (a snapshot's), so they need not be hashed.
+   */
+  static async buildCooperatively(
+    files: Iterable<IndexedFile>,
+    daus: readonly Dau[],
+    knownVersion?: string,
+  ): Promise<CatalogIndex> {
+    return new CatalogIndex(await buildCatalogIndexCooperatively(files, knownVersion), daus);
   }
 
   /**
