@@ -162,9 +162,10 @@ export const getDaus = httpHandler({ auth: 'optional' }, async ({ request }) => 
 // Each instance indexes the catalog as it starts, so its first click does not wait for the snapshot and the
 // change feed; a failure here is logged and the first request tries again.
 app.hook.appStart(() => {
-  getCatalogService()
-    .fresh()
-    .catch((error: unknown) => console.warn(`catalog: warm-up at start failed: ${String(error)}`));
+  const warmUp = async () => {
+    await getCatalogService().fresh();
+  };
+  warmUp().catch((error: unknown) => console.warn(`catalog: not indexed at start (${String(error)})`));
 });
 
 app.http('catalog', { route: 'catalog', methods: ['GET'], authLevel: 'anonymous', handler: getCatalog });

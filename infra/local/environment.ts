@@ -4,6 +4,8 @@
  * integration tests start on free ports.
  */
 import path from 'node:path';
+import { parseSettings } from '../../shared/config/settings';
+import { createCosmosClient } from '../../shared/platform/cosmos';
 import type { Clock } from './clock';
 import { lockDataDir } from './data-dir-lock';
 import { createDurableExtension } from './durable';
@@ -70,6 +72,9 @@ export async function startLocalEnvironment(
     const env = { ...standIns.env, ...issuer.env };
     // The app's own settings (local.settings*.json) under the stand-ins' endpoints, as the host will apply them.
     const appSettings = { ...readAppFiles(appDir).settings.Values, ...env };
+    // What the Bicep provisions in Azure: the database exists before the app starts (its containers the app
+    // creates if missing), so that the app's start-up work finds it even on an empty store.
+    if (appDir === repositoryRoot) await createAppDatabase(appSettings);
     const host = await startHost({
       appDir,
       port: options.port ?? (free ? 0 : undefined),
@@ -97,5 +102,15 @@ export async function startLocalEnvironment(
   } catch (error) {
     await closeAll();
     throw error;
+  }
+}
+
+async function createAppDatabase(appSettings: Readonly<Record<string, string>>): Promise<void> {
+  const settings = parseSettings(appSettings);
+  const client = createCosmosClient(settings);
+  try {
+    await client.databases.createIfNotExists({ id: settings.CosmosDb__databaseName });
+  } finally {
+    client.dispose();
   }
 }

@@ -165,10 +165,47 @@ describe('GET /api/catalog', () => {
     ['fileType=BAM,BAM,BAM,BAM,BAM,BAM', 'fileType'],
     ['colour=blue', 'colour'],
     ['continuation=not-a-token', 'continuation'],
+    // A parameter named like an Object.prototype member is an unknown parameter like any other.
+    ['__proto__=x', '__proto__'],
+    ['constructor=x', 'constructor'],
+    // Whole numbers in decimal digits only: no exponent, hex, padding or fraction.
+    ['pageSize=1e2', 'pageSize'],
+    ['pageSize=0x10', 'pageSize'],
+    ['pageSize=%205', 'pageSize'],
+    ['pageSize=5.0', 'pageSize'],
   ])('refuses %s naming %s', async (query, name) => {
     const body = await problem(await get(`catalog?${query}`), 400);
     expect(body.errors?.map((error) => error.name)).toEqual([name]);
   });
+
+  it('says what is expected of an empty pageSize', async () => {
+    const body = await problem(await get('catalog?pageSize='), 400);
+    expect(body.errors).toEqual([
+      expect.objectContaining({
+        name: 'pageSize',
+        message: expect.stringMatching(/^is empty; give a whole number from 1 to 500/),
+      }),
+    ]);
+  });
+
+  it('matches If-None-Match by weak comparison: W/ tags, lists and *', async () => {
+    const etag = (await get('catalog?tab=study')).headers.get('etag')!;
+    expect(etag).toMatch(/^"/);
+    for (const header of [`W/${etag}`, `"other", W/${etag}`, '*']) {
+      const response = await get('catalog?tab=study', { 'if-none-match': header });
+      expect(response.status).toBe(304);
+      expect(response.headers.get('etag')).toBe(etag);
+    }
+    expect((await get('catalog?tab=study', { 'if-none-match': 'W/"other"' })).status).toBe(200);
+  });
+
+  it.each(['health', 'openapi.json', 'catalog?tab=nope'])(
+    'carries X-Correlation-Id on /api/%s',
+    async (pathAndQuery) => {
+      const response = await get(pathAndQuery);
+      expect(response.headers.get('x-correlation-id')).toMatch(/^[0-9a-f-]{36}$/);
+    },
+  );
 
   it('searches row labels', async () => {
     const answer = await click('tab=study&search=genome');

@@ -43,7 +43,7 @@ export function readBody(request: IncomingMessage, limit: number): Promise<Buffe
  * (ASP.NET's StringValues.ToString(), in the host's ToRpcHttp).
  */
 export function flattenHeaders(request: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
+  const headers = Object.create(null) as Record<string, string>;
   for (const [name, values] of Object.entries(request.headersDistinct)) {
     if (values !== undefined) headers[name] = values.join(',');
   }
@@ -51,7 +51,8 @@ export function flattenHeaders(request: IncomingMessage): Record<string, string>
 }
 
 export function flattenQuery(search: URLSearchParams): Record<string, string> {
-  const query: Record<string, string> = {};
+  // Null prototype: `__proto__` is a key like any other, as in the real host's dictionary.
+  const query = Object.create(null) as Record<string, string>;
   for (const key of new Set(search.keys())) query[key] = search.getAll(key).join(',');
   return query;
 }
