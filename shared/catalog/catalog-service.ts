@@ -47,6 +47,8 @@ export class CatalogService {
   private longRebuild = deferred();
   private refreshedAt = Number.NEGATIVE_INFINITY;
   private changesSinceSnapshot = 0;
+  /** Whether the store has a snapshot (read at start or written since): the first files indexed leave one. */
+  private snapshotExists = false;
   private snapshotWrite: Promise<void> | undefined;
   private readonly snapshotAfterChanges: number;
   private readonly now: () => number;
@@ -238,10 +240,12 @@ export class CatalogService {
     } else {
       index = dausVersion === previous.dausVersion ? previous.index : previous.index.withDaus(daus);
     }
-    // A cold start without a snapshot, or many changes since the last one: leave a fresh snapshot behind.
-    this.changesSinceSnapshot =
-      previous === undefined && snapshot === undefined ? Infinity : this.changesSinceSnapshot + changed.size;
-    if (this.changesSinceSnapshot >= this.snapshotAfterChanges && this.snapshotWrite === undefined) {
+    // No snapshot yet (a new store, or just seeded), or many changes since the last one: leave one behind.
+    if (snapshot !== undefined) this.snapshotExists = true;
+    this.changesSinceSnapshot += changed.size;
+    const wanted =
+      this.changesSinceSnapshot >= this.snapshotAfterChanges || (!this.snapshotExists && index.fileCount > 0);
+    if (wanted && this.snapshotWrite === undefined) {
       this.changesSinceSnapshot = 0;
       this.snapshotWrite = this.writeSnapshot(index, continuation).finally(() => {
         this.snapshotWrite = undefined;
@@ -260,6 +264,7 @@ export class CatalogService {
         takenAt,
       });
       await this.store.writeSnapshot(head, parts);
+      this.snapshotExists = true;
       this.log(
         `catalog: snapshot ${head.snapshotId} written (${head.fileCount} files, ${head.partCount} parts)`,
       );

@@ -4,17 +4,21 @@
  * `endpoint=https://127.0.0.1:<port>/;accesskey=<key>`.
  *
  * - `POST /emails:send` checks the HMAC-SHA256 signature (401 as ACS answers), validates the message as ACS
- *   does (400 with an ACS error body), and answers 202 with `Operation-Location`. A repeated `Operation-Id`
- *   answers the operation it already has and sends nothing.
+ *   does (400 with an ACS error body: sender, recipients 1..50 over to + cc + bcc, at most 10 MB), and
+ *   answers 202 with `Operation-Location`. A repeated `Operation-Id` answers the operation it already has and
+ *   sends nothing; only an operation that ended `Failed`, or is held by the `stall` switch, is attempted
+ *   again (nothing was sent, so a retry of the same mail must be able to get through).
  * - `GET /emails/operations/{id}` answers `Running`, then `Succeeded` (or `Failed`); a mail lands in the
  *   outbox when its operation succeeds.
  * - `/outbox` (page) and `/outbox/messages` (JSON, `?to=`) show what was delivered; other stand-ins put
  *   their mails there with `deliver`.
- * - `setFault` makes the next sends fail or stall, for tests.
+ * - `setFault` makes the next sends fail (the send is accepted with 202, its operation then ends `Failed`, so
+ *   `pollUntilDone` throws) or stall (its operation answers `Running` until it is sent again without the
+ *   switch), for tests.
  *
  * State (operations and delivered mail) is journalled under `stateDir`; the access key lives there too.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import https from 'node:https';
 import type http from 'node:http';
@@ -57,7 +61,10 @@ export interface AcsEmailStandInOptions {
 
 /** For tests: how the next sends go wrong. `times` undefined = every send until cleared. */
 export interface SendFault {
-  /** `fail`: the operation ends `Failed`; `stall`: it answers `Running` for ever. */
+  /**
+   * `fail`: accepted (202), then the operation ends `Failed` with an ACS error; `stall`: it answers `Running`
+   * until a send with the same `Operation-Id` comes in after the switch no longer applies.
+   */
   readonly kind: 'fail' | 'stall';
   readonly times?: number;
 }
@@ -85,7 +92,7 @@ interface Operation {
   status: OperationStatus;
   polls: number;
   sendAttempts: number;
-  readonly fault: SendFault['kind'] | undefined;
+  fault: SendFault['kind'] | undefined;
   /** The mail, until it is delivered (then it is in the outbox) or fails. */
   pending: OutboxMessage | undefined;
 }
@@ -258,6 +265,15 @@ export async function startAcsEmailStandIn(options: AcsEmailStandInOptions): Pro
     const existing = requestedId === undefined ? undefined : operations.get(requestedId.toLowerCase());
     if (existing !== undefined) {
       existing.sendAttempts += 1;
+      if (existing.status === 'Failed' || existing.fault === 'stall') {
+        // Nothing was delivered: this attempt goes through again (under whatever switch now applies).
+        existing.status = 'Running';
+        existing.polls = 0;
+        existing.fault = takeFault();
+        existing.pending = toOutboxMessage(existing.id, payload);
+        await persist({ kind: 'operation', id: existing.id, status: 'Running', pending: existing.pending });
+        scheduleCompletion(existing);
+      }
       return accepted(response, existing);
     }
     const id = (requestedId ?? randomUUID()).toLowerCase();
@@ -285,8 +301,8 @@ export async function startAcsEmailStandIn(options: AcsEmailStandInOptions): Pro
     });
   }
 
-  async function poll(id: string, response: http.ServerResponse): Promise<void> {
-    const operation = operations.get(id.toLowerCase());
+  async function poll(id: string | undefined, response: http.ServerResponse): Promise<void> {
+    const operation = id === undefined ? undefined : operations.get(id.toLowerCase());
     if (operation === undefined) throw new AcsError(404, 'NotFound', `Operation ${id} was not found.`);
     operation.polls += 1;
     if (operation.polls > runningPolls) await complete(operation);
@@ -302,9 +318,9 @@ export async function startAcsEmailStandIn(options: AcsEmailStandInOptions): Pro
     if (method === 'GET' && (url.pathname === '/' || url.pathname.startsWith('/outbox'))) {
       return serveOutbox(url, response);
     }
-    const body = await readBody(request);
+    const { body, hash, size } = await readBody(request);
     const signature = verifyRequestSignature(
-      { method, target, headers: request.headers, body },
+      { method, target, headers: request.headers, bodyHash: hash },
       accessKey,
       Date.now(),
     );
@@ -312,10 +328,12 @@ export async function startAcsEmailStandIn(options: AcsEmailStandInOptions): Pro
       options.log?.(`ACS Email stand-in refused ${method} ${url.pathname}: ${signature.reason}`);
       throw new AcsError(401, 'Denied', 'Denied by the resource provider.');
     }
-    if (method === 'POST' && url.pathname === '/emails:send') return send(request, body, response);
+    if (method === 'POST' && url.pathname === '/emails:send') {
+      if (size > maxRequestBytes) throw tooLarge();
+      return send(request, body, response);
+    }
     const operationPath = /^\/emails\/operations\/([^/]+)$/.exec(url.pathname);
-    if (method === 'GET' && operationPath !== null)
-      return poll(decodeURIComponent(operationPath[1]!), response);
+    if (method === 'GET' && operationPath !== null) return poll(decodePart(operationPath[1]!), response);
     throw new AcsError(404, 'NotFound', `No operation ${method} ${url.pathname}.`);
   }
 
@@ -330,7 +348,8 @@ export async function startAcsEmailStandIn(options: AcsEmailStandInOptions): Pro
       return sendJson(response, 200, { messages: outbox.list({ to }) });
     const json = /^\/outbox\/messages\/([^/]+)$/.exec(url.pathname);
     const page = /^\/outbox\/([^/]+)$/.exec(url.pathname);
-    const message = outbox.get(decodeURIComponent((json ?? page)?.[1] ?? ''));
+    const id = decodePart((json ?? page)?.[1] ?? '');
+    const message = id === undefined ? undefined : outbox.get(id);
     if (message === undefined) {
       if (json !== null)
         return sendJson(response, 404, { error: { code: 'NotFound', message: 'No such mail.' } });
@@ -361,6 +380,11 @@ export async function startAcsEmailStandIn(options: AcsEmailStandInOptions): Pro
       sendJson(response, 500, { error: { code: 'InternalError', message: 'Internal error.' } });
     });
   });
+
+  // Operations still running when the stand-in last stopped complete as they would have (their switch is gone).
+  for (const operation of operations.values()) {
+    if (operation.status === 'Running') scheduleCompletion(operation);
+  }
 
   const outboxUrl = new URL('outbox', endpoint).href;
   options.log?.(`ACS Email stand-in ${endpoint}  (outbox ${outboxUrl}, ${outbox.size} mails)`);
@@ -474,19 +498,33 @@ function toOutboxMessage(id: string, request: SendRequest): OutboxMessage {
   };
 }
 
+/** A path segment decoded, or undefined when it is not valid percent-encoding. */
+function decodePart(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Reads the body; past the size limit it keeps draining (so the 400 can still be answered on the connection)
- * but stops buffering.
+ * Reads the body and hashes all of it (so an oversized request is still authenticated before it is refused);
+ * past the size limit it keeps draining, so the answer can still go out on the connection, but stops
+ * buffering.
  */
-async function readBody(request: http.IncomingMessage): Promise<Buffer> {
+async function readBody(
+  request: http.IncomingMessage,
+): Promise<{ readonly body: Buffer; readonly hash: string; readonly size: number }> {
   const chunks: Buffer[] = [];
+  const hash = createHash('sha256');
   let size = 0;
   for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size <= maxRequestBytes) chunks.push(chunk as Buffer);
+    const bytes = chunk as Buffer;
+    hash.update(bytes);
+    size += bytes.length;
+    if (size <= maxRequestBytes) chunks.push(bytes);
   }
-  if (size > maxRequestBytes) throw tooLarge();
-  return Buffer.concat(chunks);
+  return { body: Buffer.concat(chunks), hash: hash.digest('base64'), size };
 }
 
 function tooLarge(): AcsError {

@@ -84,7 +84,7 @@ const style = html`<style>
   }
 </style>`;
 
-function page(title: string, body: SafeHtml): string {
+function page(title: string, body: SafeHtml, to = ''): string {
   return html`<!doctype html>
     <html lang="en">
       <head>
@@ -96,7 +96,13 @@ function page(title: string, body: SafeHtml): string {
         <header>
           <strong>Outbox</strong><a href="/outbox">all mail</a>
           <form method="get" action="/outbox">
-            <input name="to" type="email" placeholder="recipient address" aria-label="recipient" />
+            <input
+              name="to"
+              type="email"
+              value="${to}"
+              placeholder="recipient address"
+              aria-label="recipient"
+            />
             <button type="submit">Filter</button>
           </form>
         </header>
@@ -145,7 +151,7 @@ export function renderOutboxList(messages: readonly OutboxMessage[], to: string 
               ${rows}
             </tbody>
           </table>`;
-  return page(heading, body);
+  return page(heading, body, to);
 }
 
 export function renderOutboxMessage(message: OutboxMessage): string {

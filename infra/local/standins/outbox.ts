@@ -72,14 +72,15 @@ export class Outbox {
   }
 }
 
-const hrefPattern = /\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi;
+/** The href of an `<a>` or `<area>` element (not `data-href`, not "href=" written in the text). */
+const hrefPattern = /<(?:a|area)\s(?:[^>]*?\s)?href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi;
 const urlInTextPattern = /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/gi;
 
 /** The http(s) links of a mail: hrefs of its HTML, then URLs written out in its text, without repeats. */
 export function extractLinks(html: string | undefined, text: string | undefined): string[] {
   const found: string[] = [];
   for (const match of (html ?? '').matchAll(hrefPattern)) {
-    found.push(decodeHtmlAttribute(match[1] ?? match[2] ?? match[3] ?? ''));
+    found.push(decodeHtmlAttribute(match[1] ?? match[2] ?? match[3] ?? '').trim());
   }
   for (const match of (text ?? '').matchAll(urlInTextPattern)) found.push(match[0]);
   return [...new Set(found.filter((link) => /^https?:\/\//i.test(link)))];

@@ -190,7 +190,10 @@ interface Collected {
   version: ContentVersion;
 }
 
-function* collect(files: Iterable<IndexedFile>, knownVersion: string | undefined): Generator<void, Collected> {
+function* collect(
+  files: Iterable<IndexedFile>,
+  knownVersion: string | undefined,
+): Generator<void, Collected> {
   const diagnoses = new Dictionary<Diagnosis>();
   const datasetLists = new Dictionary<(typeof DATASET_CODES)[number][]>();
   const publicationLists = new Dictionary<PublicationRef[]>();
@@ -298,10 +301,7 @@ export const YIELD_EVERY_FILES = 20_000;
  * `knownVersion`: the version these exact files are known to have (a snapshot's), which spares hashing every
  * file — a third of a build.
  */
-function* buildSteps(
-  files: Iterable<IndexedFile>,
-  knownVersion?: string,
-): Generator<void, CatalogIndexData> {
+function* buildSteps(files: Iterable<IndexedFile>, knownVersion?: string): Generator<void, CatalogIndexData> {
   const raw = yield* collect(files, knownVersion);
   const n = raw.combination.length;
 

@@ -102,7 +102,7 @@ const templates: { readonly [E in NotificationEvent]: Template<E> } = {
     action: { label: 'Open your project', url: link(mailLinks.project(n.requestId)) },
   }),
   access_expiring: (n, link) => ({
-    subject: `Access to ${n.dau.name} expires on ${formatDay(n.expiresAt)}`,
+    subject: `Access to ${n.dau.name} for ${n.projectName} expires on ${formatDay(n.expiresAt)}`,
     paragraphs: [
       `Your access to ${n.dau.name} (${n.dau.id}) for "${n.projectName}" expires on ${formatDay(n.expiresAt)}.`,
       'To keep working with the data, request an extension before then; otherwise access is removed on that day.',
@@ -110,7 +110,7 @@ const templates: { readonly [E in NotificationEvent]: Template<E> } = {
     action: { label: 'Request an extension', url: link(mailLinks.extension(n.requestId)) },
   }),
   access_expired: (n, link) => ({
-    subject: `Access to ${n.dau.name} has expired`,
+    subject: `Access to ${n.dau.name} for ${n.projectName} has expired`,
     paragraphs: [
       `Your access to ${n.dau.name} (${n.dau.id}) for "${n.projectName}" expired on ${formatDay(n.expiredAt)} and has been removed.`,
       'You can submit a new request for the same data.',
@@ -118,7 +118,7 @@ const templates: { readonly [E in NotificationEvent]: Template<E> } = {
     action: { label: 'View your request', url: link(mailLinks.request(n.requestId)) },
   }),
   access_revoked: (n, link) => ({
-    subject: `Access to ${n.dau.name} has been revoked`,
+    subject: `Access to ${n.dau.name} for ${n.projectName} has been revoked`,
     paragraphs: [
       `An administrator revoked your access to ${n.dau.name} (${n.dau.id}) for "${n.projectName}"; it has been removed.`,
       ...(n.reason === undefined ? [] : [`Reason: ${n.reason}`]),
