@@ -11,7 +11,7 @@ import https from 'node:https';
 import { startHost } from '../infra/local/host';
 import { seedCatalog } from '../infra/local/seed';
 import { startDevIssuer } from '../infra/local/standins/dev-issuer';
-import { startStandIns } from '../infra/local/standins';
+import { freeStandInPorts, startStandIns } from '../infra/local/standins';
 
 const URLS: [string, string][] = [
   ['baseline: static /api/openapi.json (host overhead)', '/api/openapi.json'],
@@ -24,7 +24,7 @@ const URLS: [string, string][] = [
 
 export async function benchmarkHttp(files: number, seconds: number, appDir: string): Promise<void> {
   console.log(`\n=== HTTP through the local host, ${files.toLocaleString('en-US')} files ===`);
-  const standIns = await startStandIns({ ports: { cosmos: 0, blob: 0, queue: 0, table: 0 } });
+  const standIns = await startStandIns({ ports: freeStandInPorts });
   const issuer = await startDevIssuer({ port: 0 });
   try {
     const client = new CosmosClient({

@@ -1,6 +1,8 @@
 import * as df from 'durable-functions';
-import type { ActivityHandler } from 'durable-functions';
+import type { ActivityHandler, OrchestrationHandler } from 'durable-functions';
+import { notify } from '../shared/lifecycle/notify';
 import {
+  notificationOrchestration,
   recordNotificationFailureActivity,
   recordNotificationFailureInput,
   sendNotificationActivity,
@@ -18,5 +20,11 @@ export const recordNotificationFailure: ActivityHandler = async (input: unknown)
   await getNotificationService().recordFailure(notification, reason);
 };
 
+/** One notification with retries; its outcome (`{ sent }`) is the output, never a failed instance. */
+export const notification: OrchestrationHandler = function* (context) {
+  return yield* notify(context, sendNotificationInput.parse(context.df.getInput()));
+};
+
+df.app.orchestration(notificationOrchestration, notification);
 df.app.activity(sendNotificationActivity, { handler: sendNotification });
 df.app.activity(recordNotificationFailureActivity, { handler: recordNotificationFailure });

@@ -1,5 +1,6 @@
 /**
- * The whole system on one machine: the embedded stand-ins (Cosmos DB, Azurite, the development token issuer),
+ * The whole system on one machine: the embedded stand-ins (Cosmos DB, Azurite, ACS Email with its outbox, the
+ * development token issuer),
  * the Durable engine and the local Functions host running the function app — what `npm start` runs and what
  * integration tests start on free ports.
  */
@@ -13,7 +14,7 @@ import { startHost, type RunningHost } from './host';
 import { readAppFiles } from './host/app-config';
 import { removeEndpointsFile, writeEndpointsFile, type Endpoints } from './endpoints-file';
 import { startDevIssuer, type DevIssuer } from './standins/dev-issuer';
-import { startStandIns, type StandIns } from './standins';
+import { freeStandInPorts, startStandIns, type StandIns } from './standins';
 
 export interface LocalEnvironmentOptions {
   /** The function app folder; our own app (the repository root) by default. */
@@ -27,6 +28,8 @@ export interface LocalEnvironmentOptions {
   /** Use free ports for every stand-in (tests, or a second environment beside `npm start`). */
   readonly freePorts?: boolean;
   readonly clock?: Clock;
+  /** App settings over those of local.settings and the stand-ins (tests: e.g. a short send timeout). */
+  readonly settings?: Readonly<Record<string, string>>;
   readonly log?: (line: string) => void;
 }
 
@@ -62,14 +65,14 @@ export async function startLocalEnvironment(
     const standIns = await startStandIns({
       dataDir: options.dataDir,
       fresh: options.fresh,
-      ports: free ? { cosmos: 0, blob: 0, queue: 0, table: 0 } : undefined,
+      ports: free ? freeStandInPorts : undefined,
       log,
     });
     closers.push(() => standIns.close());
     const issuer = await startDevIssuer({ dataDir: options.dataDir, port: free ? 0 : undefined, log });
     closers.push(() => issuer.close());
     const appDir = options.appDir ?? repositoryRoot;
-    const env = { ...standIns.env, ...issuer.env };
+    const env = { ...standIns.env, ...issuer.env, ...options.settings };
     // The app's own settings (local.settings*.json) under the stand-ins' endpoints, as the host will apply them.
     const appSettings = { ...readAppFiles(appDir).settings.Values, ...env };
     // What the Bicep provisions in Azure: the database exists before the app starts (its containers the app
@@ -87,11 +90,14 @@ export async function startLocalEnvironment(
     closers.push(() => host.close());
     const endpoints: Endpoints = {
       app: host.url,
+      /** Every mail the system sends, to read and click. */
+      outbox: standIns.acsEmail.outboxUrl,
       durableManagementApi: `${host.url}/runtime/webhooks/durabletask`,
       cosmos: standIns.cosmosEndpoint,
       blob: standIns.blobEndpoint,
       queue: standIns.queueEndpoint,
       table: standIns.tableEndpoint,
+      acsEmail: standIns.acsEmail.endpoint,
       tokenIssuer: issuer.issuer,
     };
     if (dataDir !== undefined) {

@@ -26,7 +26,8 @@ export function* notify(
     yield context.df.callActivityWithRetry(sendNotificationActivity, sendRetry, notification);
     return { sent: true };
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    // The durable error carries the activity's message, then its stack: only the message is the reason.
+    const reason = (error instanceof Error ? error.message : String(error)).split('\n', 1)[0]!.trim();
     const input: RecordNotificationFailureInput = { notification, reason: reason.slice(0, 2000) };
     try {
       yield context.df.callActivityWithRetry(recordNotificationFailureActivity, recordRetry, input);

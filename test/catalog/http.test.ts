@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHost, type RunningHost } from '../../infra/local/host';
 import { seedCatalog, seedCatalogIfEmpty } from '../../infra/local/seed';
 import { startDevIssuer, type DevIssuer } from '../../infra/local/standins/dev-issuer';
-import { startStandIns, type StandIns } from '../../infra/local/standins';
+import { freeStandInPorts, startStandIns, type StandIns } from '../../infra/local/standins';
 import { CATALOG_CONTAINERS, CosmosCatalogStore } from '../../shared/catalog/adapters/cosmos-catalog-store';
 import { CatalogService } from '../../shared/catalog/catalog-service';
 import { CatalogIndex } from '../../shared/catalog/engine/catalog-index';
@@ -35,7 +35,7 @@ let expected: CatalogIndex;
 let catalog: CatalogFile[];
 
 beforeAll(async () => {
-  standIns = await startStandIns({ ports: { cosmos: 0, blob: 0, queue: 0, table: 0 } });
+  standIns = await startStandIns({ ports: freeStandInPorts });
   const client = new CosmosClient({
     endpoint: standIns.cosmosEndpoint,
     key: standIns.cosmosKey,

@@ -3,7 +3,7 @@
  * `createCheckStatusResponse` links call, with the real extension's status codes, and bad input.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rawRequest } from '../host/raw-request';
+import { rawRequest } from '../support/raw-request';
 import { startDurableHost, webhooks, type DurableTestHost, type InstanceStatusBody } from './support';
 
 let t: DurableTestHost;
@@ -293,7 +293,7 @@ describe('terminate, suspend, resume, purge', () => {
     });
     expect(crossSite.status).toBe(403);
     expect(crossSite.headers['content-type']).toBe('application/problem+json');
-    expect(JSON.parse(crossSite.body)).toMatchObject({ detail: expect.stringContaining('evil.example') });
+    expect(JSON.parse(crossSite.text)).toMatchObject({ detail: expect.stringContaining('evil.example') });
     // DNS rebinding: a page on a name that resolves to 127.0.0.1 sends its own name as the Host.
     const { port } = new URL(t.host.url);
     const rebound = await rawRequest(t.host.url, terminate, {

@@ -26,10 +26,8 @@ export interface InstanceStatusBody {
   historyEvents?: Record<string, unknown>[];
 }
 
-export interface DurableTestHost {
-  readonly host: RunningHost;
-  readonly durable: DurableExtension;
-  readonly clock: VirtualClock;
+/** Drives instances of a running host through its Durable management API. */
+export interface DurableDriver {
   fetch(pathAndQuery: string, init?: RequestInit): Promise<Response>;
   /** POST orchestrators/{name}[/{id}]; returns the instance id. */
   start(name: string, input?: unknown, instanceId?: string): Promise<string>;
@@ -41,6 +39,12 @@ export interface DurableTestHost {
     statuses: string | readonly string[],
     options?: { advanceMs?: number; timeoutMs?: number },
   ): Promise<InstanceStatusBody>;
+}
+
+export interface DurableTestHost extends DurableDriver {
+  readonly host: RunningHost;
+  readonly durable: DurableExtension;
+  readonly clock: VirtualClock;
   close(): Promise<void>;
 }
 
@@ -57,8 +61,12 @@ export async function startDurableHost(
     dataDir: options.dataDir,
     log: () => undefined,
   });
+  return { host, durable, clock, ...durableDriver(host.url, clock), close: () => host.close() };
+}
+
+export function durableDriver(hostUrl: string, clock: VirtualClock): DurableDriver {
   const fetchHost = (pathAndQuery: string, init?: RequestInit): Promise<Response> =>
-    fetch(`${host.url}${pathAndQuery}`, init);
+    fetch(`${hostUrl}${pathAndQuery}`, init);
   const status = async (instanceId: string, query = ''): Promise<InstanceStatusBody> => {
     const response = await fetchHost(`${webhooks}instances/${encodeURIComponent(instanceId)}${query}`);
     if (response.status !== 200 && response.status !== 202) {
@@ -67,9 +75,6 @@ export async function startDurableHost(
     return (await response.json()) as InstanceStatusBody;
   };
   return {
-    host,
-    durable,
-    clock,
     fetch: fetchHost,
     async start(name, input, instanceId) {
       const suffix = instanceId === undefined ? '' : `/${encodeURIComponent(instanceId)}`;
@@ -106,6 +111,5 @@ export async function startDurableHost(
         if (waitOptions.advanceMs !== undefined) await clock.advance(waitOptions.advanceMs);
       }
     },
-    close: () => host.close(),
   };
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFixture, type FixtureHost } from './fixtures';
-import { rawRequest } from './raw-request';
+import { rawRequest } from '../support/raw-request';
 
 const maxRequestBodyBytes = 64 * 1024;
 let app: FixtureHost;

@@ -5,15 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  mail,
-  pollRaw,
-  sendAndWait,
-  sendRaw,
-  startStandIn,
-  type RawResponse,
-  type StandInFixture,
-} from './acs-test-support';
+import { mail, pollRaw, sendAndWait, sendRaw, startStandIn, type StandInFixture } from './acs-test-support';
+import type { RawResponse } from '../support/raw-request';
 
 let fixture: StandInFixture;
 

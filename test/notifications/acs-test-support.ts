@@ -5,8 +5,6 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import https from 'node:https';
-import type { IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { EmailClient, type EmailClientOptions, type EmailMessage } from '@azure/communication-email';
@@ -16,6 +14,7 @@ import {
   type AcsEmailStandInOptions,
 } from '../../infra/local/standins/acs-email';
 import { ensureLocalCertificates, type LocalCertificates } from '../../infra/local/standins/tls';
+import { rawRequest, type RawRequestInit, type RawResponse } from '../support/raw-request';
 
 export interface StandInFixture {
   readonly standIn: AcsEmailStandIn;
@@ -23,7 +22,7 @@ export interface StandInFixture {
   /** The real SDK client, trusting the local CA (as the app does with NODE_EXTRA_CA_CERTS). */
   client(connectionString?: string, options?: EmailClientOptions): EmailClient;
   /** A raw HTTPS request to the stand-in, trusting its CA. */
-  request(pathAndQuery: string, init?: RawRequestInit): Promise<RawResponse>;
+  request(pathAndQuery: string, init?: Omit<RawRequestInit, 'ca'>): Promise<RawResponse>;
 }
 
 let certificatesOnce: Promise<LocalCertificates> | undefined;
@@ -53,43 +52,8 @@ export async function startStandIn(
         tlsOptions: { ca: certificates.caPem },
       }),
     request: (pathAndQuery, init = {}) =>
-      rawRequest(new URL(pathAndQuery, standIn.endpoint), certificates.caPem, init),
+      rawRequest(standIn.endpoint, pathAndQuery, { ...init, ca: certificates.caPem }),
   };
-}
-
-export interface RawRequestInit {
-  readonly method?: string;
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly body?: string | Buffer;
-}
-
-export interface RawResponse {
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly text: string;
-}
-
-export function rawRequest(url: URL, ca: string, init: RawRequestInit = {}): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const request = https.request(
-      url,
-      { method: init.method ?? 'GET', headers: init.headers, ca },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () =>
-          resolve({
-            status: response.statusCode ?? 0,
-            headers: response.headers,
-            text: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-        response.on('error', reject);
-      },
-    );
-    request.on('error', reject);
-    request.end(init.body);
-  });
 }
 
 export interface SigningInput {

@@ -5,14 +5,12 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startStandIns, type StandIns } from '../../infra/local/standins';
+import { freeStandInPorts, startStandIns, type StandIns } from '../../infra/local/standins';
 import { parseSettings } from '../../shared/config/settings';
 import { createBlobServiceClient } from '../../shared/platform/blob';
 import { createCosmosClient } from '../../shared/platform/cosmos';
 import { exampleSettings } from '../platform/support';
 import { temporaryDirectory } from './support';
-
-const freePorts = { cosmos: 0, blob: 0, queue: 0, table: 0 };
 
 function appSettings(standIns: StandIns) {
   return parseSettings({ ...exampleSettings, ...standIns.env });
@@ -30,9 +28,15 @@ async function writeSomething(standIns: StandIns): Promise<void> {
   const blobs = createBlobServiceClient(settings).getContainerClient('notes');
   await blobs.createIfNotExists();
   await blobs.getBlockBlobClient('n1.txt').upload('kept', 4);
+  await standIns.acsEmail.deliver({
+    source: 'docusign',
+    from: 'a@example.org',
+    to: ['b@example.org'],
+    subject: 'kept',
+  });
 }
 
-async function readSomething(standIns: StandIns): Promise<{ item?: string; blob?: string }> {
+async function readSomething(standIns: StandIns): Promise<{ item?: string; blob?: string; mails: string[] }> {
   const settings = appSettings(standIns);
   const container = createCosmosClient(settings).database(settings.CosmosDb__databaseName).container('notes');
   const item = await container
@@ -46,19 +50,27 @@ async function readSomething(standIns: StandIns): Promise<{ item?: string; blob?
     .downloadToBuffer()
     .then((buffer) => buffer.toString())
     .catch(() => undefined);
-  return { item, blob };
+  const mails = standIns.acsEmail.outbox.list().map((message) => message.subject);
+  return { item, blob, mails };
 }
 
 describe('startStandIns', () => {
   it('in memory: loopback endpoints, printed, and settings the app parses and uses as they are', async () => {
     const lines: string[] = [];
-    const standIns = await startStandIns({ ports: freePorts, log: (line) => lines.push(line) });
+    const standIns = await startStandIns({ ports: freeStandInPorts, log: (line) => lines.push(line) });
     try {
       expect(standIns.cosmosEndpoint).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/$/);
       for (const endpoint of [standIns.blobEndpoint, standIns.queueEndpoint, standIns.tableEndpoint]) {
         expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1$/);
       }
-      for (const endpoint of [standIns.cosmosEndpoint, standIns.blobEndpoint, standIns.queueEndpoint]) {
+      expect(standIns.acsEmail.endpoint).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/$/);
+      const printed = [
+        standIns.cosmosEndpoint,
+        standIns.blobEndpoint,
+        standIns.queueEndpoint,
+        standIns.acsEmail.endpoint,
+      ];
+      for (const endpoint of printed) {
         expect(lines.join('\n')).toContain(endpoint);
       }
       expect(Object.keys(standIns.env).sort()).toEqual([
@@ -68,14 +80,16 @@ describe('startStandIns', () => {
         'DataStorage__accountKey',
         'DataStorage__accountName',
         'DataStorage__blobServiceUri',
+        'Email__connectionString',
         'LOCAL_CA_CERT_PATH',
       ]);
+      expect(standIns.env.Email__connectionString).toBe(standIns.acsEmail.connectionString);
       // The emulators' well-known keys, so `func start` settings for the real emulators match.
       expect(standIns.env.CosmosDb__accountKey).toBe(exampleSettings.CosmosDb__accountKey);
       expect(standIns.env.DataStorage__accountKey).toBe(exampleSettings.DataStorage__accountKey);
       expect(standIns.env.AzureWebJobsStorage).toContain(`BlobEndpoint=${standIns.blobEndpoint};`);
       await writeSomething(standIns);
-      expect(await readSomething(standIns)).toEqual({ item: 'kept', blob: 'kept' });
+      expect(await readSomething(standIns)).toEqual({ item: 'kept', blob: 'kept', mails: ['kept'] });
     } finally {
       await standIns.close();
     }
@@ -83,24 +97,24 @@ describe('startStandIns', () => {
 
   it('on disk: state survives a restart, `fresh` wipes it and keeps the certificate authority', async () => {
     const dataDir = await temporaryDirectory('standins-data');
-    const first = await startStandIns({ dataDir, ports: freePorts });
+    const first = await startStandIns({ dataDir, ports: freeStandInPorts });
     await writeSomething(first);
     await first.close();
-    expect((await fs.readdir(dataDir)).sort()).toEqual(['azurite', 'cosmos', 'tls']);
+    expect((await fs.readdir(dataDir)).sort()).toEqual(['acs-email', 'azurite', 'cosmos', 'tls']);
     const ca = await fs.readFile(path.join(dataDir, 'tls', 'ca.pem'), 'utf8');
 
-    const second = await startStandIns({ dataDir, ports: freePorts });
+    const second = await startStandIns({ dataDir, ports: freeStandInPorts });
     try {
       expect(second.caCertPath).toBe(path.join(dataDir, 'tls', 'ca.pem'));
       expect(second.certificates.caPem).toBe(ca);
-      expect(await readSomething(second)).toEqual({ item: 'kept', blob: 'kept' });
+      expect(await readSomething(second)).toEqual({ item: 'kept', blob: 'kept', mails: ['kept'] });
     } finally {
       await second.close();
     }
 
-    const fresh = await startStandIns({ dataDir, ports: freePorts, fresh: true });
+    const fresh = await startStandIns({ dataDir, ports: freeStandInPorts, fresh: true });
     try {
-      expect(await readSomething(fresh)).toEqual({ item: undefined, blob: undefined });
+      expect(await readSomething(fresh)).toEqual({ item: undefined, blob: undefined, mails: [] });
       expect(await fs.readFile(fresh.caCertPath, 'utf8')).toBe(ca);
     } finally {
       await fresh.close();
@@ -108,10 +122,12 @@ describe('startStandIns', () => {
   });
 
   it('fails with EADDRINUSE when a port is taken', async () => {
-    const holder = await startStandIns({ ports: freePorts });
+    const holder = await startStandIns({ ports: freeStandInPorts });
     try {
       const cosmosPort = Number(new URL(holder.cosmosEndpoint).port);
-      await expect(startStandIns({ ports: { ...freePorts, cosmos: cosmosPort } })).rejects.toMatchObject({
+      await expect(
+        startStandIns({ ports: { ...freeStandInPorts, cosmos: cosmosPort } }),
+      ).rejects.toMatchObject({
         code: 'EADDRINUSE',
       });
     } finally {

@@ -9,7 +9,7 @@ import { repositoryRoot, startLocalEnvironment, type LocalEnvironment } from '..
 import { seedDocuments } from '../../infra/local/standins/seed-documents';
 import { parseSettings } from '../../shared/config/settings';
 import { createCosmosClient } from '../../shared/platform/cosmos';
-import { rawRequest } from '../host/raw-request';
+import { rawRequest } from '../support/raw-request';
 
 /** Between the app handlers' own 1 MiB cap and the 2 MiB bodies sent to the host. */
 const hostBodyLimit = 1536 * 1024;

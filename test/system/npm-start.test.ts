@@ -8,6 +8,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { localCaCertificatePath } from '../../infra/local/standins/tls';
+import { rawRequest } from '../support/raw-request';
 
 const root = path.resolve(__dirname, '../..');
 const dataDir = mkdtempSync(path.join(tmpdir(), 'npm-start-'));
@@ -156,8 +158,14 @@ describe('npm start', () => {
       );
     }
     expect(Object.keys(endpoints)).toEqual(
-      expect.arrayContaining(['cosmos', 'blob', 'queue', 'table', 'tokenIssuer']),
+      expect.arrayContaining(['cosmos', 'blob', 'queue', 'table', 'acsEmail', 'outbox', 'tokenIssuer']),
     );
+    // The outbox answers over HTTPS with the copy's own local CA.
+    const outbox = await rawRequest(endpoints.outbox ?? expect.fail('no outbox URL'), '/outbox/messages', {
+      ca: readFileSync(localCaCertificatePath(dataDir), 'utf8'),
+    });
+    expect(outbox.status).toBe(200);
+    expect(JSON.parse(outbox.text)).toMatchObject({ messages: expect.any(Array) });
 
     cli.child.kill('SIGINT');
     expect(await cli.exited).toBe(0);

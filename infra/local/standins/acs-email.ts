@@ -387,7 +387,7 @@ export async function startAcsEmailStandIn(options: AcsEmailStandInOptions): Pro
   }
 
   const outboxUrl = new URL('outbox', endpoint).href;
-  options.log?.(`ACS Email stand-in ${endpoint}  (outbox ${outboxUrl}, ${outbox.size} mails)`);
+  options.log?.(`ACS Email stand-in  ${endpoint}  (outbox ${outboxUrl}, ${outbox.size} mails)`);
 
   return {
     endpoint,

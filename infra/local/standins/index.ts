@@ -1,12 +1,13 @@
 /**
  * The embedded stand-ins for Azure services that `npm start` and the tests run in-process: Cosmos DB
- * (HTTPS, with the local CA) and Azure Storage (Azurite: blob, queue, table). All listen on 127.0.0.1
- * only. Their keys are the public emulator keys, so settings written for the real emulators (`func start`
+ * (HTTPS, with the local CA), Azure Storage (Azurite: blob, queue, table) and Azure Communication Services
+ * Email (HTTPS, with the outbox page). All listen on 127.0.0.1 only. Their keys are the public emulator keys, so settings written for the real emulators (`func start`
  * with Azurite and the Cosmos DB emulator) work unchanged.
  */
 import { promises as fs, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { startAcsEmailStandIn, type AcsEmailStandIn } from './acs-email';
 import { startAzurite, storageEmulatorAccount, type Azurite } from './azurite';
 import { startCosmosStandIn, type CosmosStandIn } from './cosmos';
 import { ensureLocalCertificates, localTlsDir, type LocalCertificates } from './tls';
@@ -16,8 +17,8 @@ export interface StandInOptions {
   dataDir?: string;
   /** Wipe persisted stand-in state first (the CA is kept, so trust configured for it stays valid). */
   fresh?: boolean;
-  /** Defaults 8081/10000/10001/10002; 0 = a free port. */
-  ports?: { cosmos?: number; blob?: number; queue?: number; table?: number };
+  /** Defaults in `defaultStandInPorts`; 0 = a free port (`freeStandInPorts`: all of them). */
+  ports?: Partial<Record<keyof typeof defaultStandInPorts, number>>;
   log?: (line: string) => void;
 }
 
@@ -28,6 +29,8 @@ export interface StandIns {
   readonly queueEndpoint: string;
   readonly tableEndpoint: string;
   readonly caCertPath: string;
+  /** ACS Email: the app sends through it; its outbox page shows every mail. */
+  readonly acsEmail: AcsEmailStandIn;
   /** The local CA and the server certificate, for other HTTPS stand-ins (DocuSign, email) to serve with. */
   readonly certificates: LocalCertificates;
   /** Settings (names from shared/config/settings.ts + AzureWebJobsStorage) pointing the app at these stand-ins. */
@@ -35,7 +38,16 @@ export interface StandIns {
   close(): Promise<void>;
 }
 
-export const defaultStandInPorts = { cosmos: 8081, blob: 10000, queue: 10001, table: 10002 } as const;
+export const defaultStandInPorts = {
+  cosmos: 8081,
+  blob: 10000,
+  queue: 10001,
+  table: 10002,
+  acsEmail: 8025,
+} as const;
+
+/** Every stand-in on a free port: tests, benches, a second copy beside `npm start`. */
+export const freeStandInPorts = { cosmos: 0, blob: 0, queue: 0, table: 0, acsEmail: 0 } as const;
 
 export async function startStandIns(options: StandInOptions): Promise<StandIns> {
   const log = options.log ?? (() => undefined);
@@ -53,29 +65,46 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
     if (options.fresh === true && azuriteDir !== undefined)
       await fs.rm(azuriteDir, { recursive: true, force: true });
 
-    const [cosmosStart, azuriteStart] = await Promise.allSettled([
+    const tls = { cert: certificates.serverCertPem, key: certificates.serverKeyPem };
+    const [cosmosStart, azuriteStart, acsEmailStart] = await Promise.allSettled([
       timed(() =>
         startCosmosStandIn({
           port: ports.cosmos,
-          tls: { cert: certificates.serverCertPem, key: certificates.serverKeyPem },
+          tls,
           stateDir: dataDir === undefined ? undefined : path.join(dataDir, 'cosmos'),
           fresh: options.fresh,
           log,
         }),
       ),
       timed(() => startAzurite({ ports, stateDir: azuriteDir })),
+      timed(() =>
+        startAcsEmailStandIn({
+          port: ports.acsEmail,
+          tls,
+          stateDir: dataDir === undefined ? undefined : path.join(dataDir, 'acs-email'),
+          fresh: options.fresh,
+          log,
+        }),
+      ),
     ]);
-    // Whichever started is closed if the other failed (e.g. its port is in use).
-    if (cosmosStart.status === 'fulfilled') cleanups.push(() => cosmosStart.value.value.close());
-    if (azuriteStart.status === 'fulfilled') cleanups.push(() => azuriteStart.value.value.close());
-    if (cosmosStart.status === 'rejected') throw cosmosStart.reason;
-    if (azuriteStart.status === 'rejected') throw azuriteStart.reason;
-    const cosmos = cosmosStart.value;
-    const azurite = azuriteStart.value;
-    describe(cosmos, azurite, dataDir, log);
+    // Whichever started is closed if another failed (e.g. its port is in use).
+    const started = [cosmosStart, azuriteStart, acsEmailStart];
+    for (const start of started) {
+      if (start.status === 'fulfilled') cleanups.push(() => start.value.value.close());
+    }
+    const cosmos = startedValue(cosmosStart);
+    const azurite = startedValue(azuriteStart);
+    const acsEmail = startedValue(acsEmailStart);
+    describe(cosmos, azurite, dataDir, log); // the ACS Email stand-in prints its own line
 
     const standIns = endpointsOf(cosmos.value, azurite.value, certificates.caCertPath);
-    return { ...standIns, certificates, env: standInSettings(standIns), close: closeAll };
+    return {
+      ...standIns,
+      acsEmail: acsEmail.value,
+      certificates,
+      env: { ...standInSettings(standIns), Email__connectionString: acsEmail.value.connectionString },
+      close: closeAll,
+    };
   } catch (error) {
     await closeAll();
     throw error;
@@ -93,7 +122,7 @@ function temporaryCaDirectory(): Promise<string> {
   return temporaryCa;
 }
 
-export type StandInEndpoints = Omit<StandIns, 'env' | 'close' | 'certificates'>;
+export type StandInEndpoints = Omit<StandIns, 'env' | 'close' | 'certificates' | 'acsEmail'>;
 
 export function endpointsOf(cosmos: CosmosStandIn, azurite: Azurite, caCertPath: string): StandInEndpoints {
   return {
@@ -140,6 +169,11 @@ function describe(
   log(`Azurite blob        ${azurite.value.blobEndpoint}  (${where}, ready in ${azurite.ms} ms)`);
   log(`Azurite queue       ${azurite.value.queueEndpoint}`);
   log(`Azurite table       ${azurite.value.tableEndpoint}`);
+}
+
+function startedValue<T>(start: PromiseSettledResult<T>): T {
+  if (start.status === 'rejected') throw start.reason;
+  return start.value;
 }
 
 interface Timed<T> {
