@@ -1,8 +1,7 @@
 /**
- * The whole system on one machine: the embedded stand-ins (Cosmos DB, Azurite, ACS Email with its outbox, the
- * development token issuer),
- * the Durable engine and the local Functions host running the function app — what `npm start` runs and what
- * integration tests start on free ports.
+ * The whole system on one machine: the embedded stand-ins (Cosmos DB, Azurite, ACS Email with its outbox,
+ * DocuSign, the development token issuer), the Durable engine and the local Functions host running the function
+ * app — what `npm start` runs and what integration tests start on free ports.
  */
 import path from 'node:path';
 import { parseSettings } from '../../shared/config/settings';
@@ -66,6 +65,7 @@ export async function startLocalEnvironment(
       dataDir: options.dataDir,
       fresh: options.fresh,
       ports: free ? freeStandInPorts : undefined,
+      clock: options.clock,
       log,
     });
     closers.push(() => standIns.close());
@@ -98,6 +98,9 @@ export async function startLocalEnvironment(
       queue: standIns.queueEndpoint,
       table: standIns.tableEndpoint,
       acsEmail: standIns.acsEmail.endpoint,
+      docuSign: standIns.docuSign.origin,
+      /** Envelopes waiting for a signature, with their signing links (the same links are in the outbox). */
+      docuSignPending: standIns.docuSign.pendingUrl,
       tokenIssuer: issuer.issuer,
     };
     if (dataDir !== undefined) {

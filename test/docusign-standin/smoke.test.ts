@@ -1,16 +1,11 @@
 import { createHmac } from 'node:crypto';
-import { createRequire } from 'node:module';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startDocuSignStandIn, type DocuSignStandIn } from '../../infra/local/standins/docusign';
 import { testCertificates } from '../standins/support';
-
-// The SDK's own (CommonJS) axios instance: trust the test CA for the stand-in's origin only.
-const sdkRequire = createRequire(require.resolve('docusign-esign'));
-const docusign = sdkRequire('docusign-esign');
-const axios = sdkRequire('axios');
+import { envelopesApi, trustStandIn } from './support';
 
 let standIn: DocuSignStandIn;
 let receiver: http.Server;
@@ -22,12 +17,7 @@ beforeAll(async () => {
     port: 0,
     tls: { cert: certificates.serverCertPem, key: certificates.serverKeyPem },
   });
-  const agent = new https.Agent({ ca: certificates.caPem });
-  axios.interceptors.request.use((config: { baseURL?: string; url?: string; httpsAgent?: unknown }) => {
-    const target = `${config.baseURL ?? ''}${config.url ?? ''}`;
-    if (target.startsWith(standIn.origin)) config.httpsAgent = agent;
-    return config;
-  });
+  trustStandIn(standIn.origin, certificates.caPem);
   receiver = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -48,24 +38,11 @@ afterAll(async () => {
 });
 
 it('JWT grant, userinfo, create, get, sign in order, Connect signed', async () => {
-  const client = new docusign.ApiClient({ basePath: `${standIn.origin}/restapi` });
-  client.setOAuthBasePath(standIn.oAuthBasePath);
-  const { integrationKey, userId, privateKeyPem, connectHmacKeys } = standIn.credentials;
-  const token = await client.requestJWTUserToken(
-    integrationKey,
-    userId,
-    ['signature', 'impersonation'],
-    privateKeyPem,
-    3600,
-  );
-  const info = await client.getUserInfo(token.body.access_token);
-  const account = info.accounts[0];
-  expect(account.baseUri).toBe(standIn.origin);
-  client.setBasePath(`${account.baseUri}/restapi`);
-  client.addDefaultHeader('Authorization', `Bearer ${token.body.access_token}`);
-  const api = new docusign.EnvelopesApi(client);
+  const { connectHmacKeys } = standIn.credentials;
+  const { api, accountId, baseUri } = await envelopesApi(standIn);
+  expect(baseUri).toBe(standIn.origin);
   const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-  const summary = await api.createEnvelope(account.accountId, {
+  const summary = await api.createEnvelope(accountId, {
     envelopeDefinition: {
       emailSubject: 'Please sign the DAA',
       status: 'sent',
@@ -115,7 +92,7 @@ it('JWT grant, userinfo, create, get, sign in order, Connect signed', async () =
     });
     expect(status).toBe(303);
   }
-  const envelope = await api.getEnvelope(account.accountId, summary.envelopeId);
+  const envelope = await api.getEnvelope(accountId, summary.envelopeId);
   expect(envelope.status).toBe('completed');
   await standIn.connect.idle();
   expect(received).toHaveLength(1);

@@ -69,6 +69,7 @@ describe('startStandIns', () => {
         standIns.blobEndpoint,
         standIns.queueEndpoint,
         standIns.acsEmail.endpoint,
+        standIns.docuSign.origin,
       ];
       for (const endpoint of printed) {
         expect(lines.join('\n')).toContain(endpoint);
@@ -80,6 +81,11 @@ describe('startStandIns', () => {
         'DataStorage__accountKey',
         'DataStorage__accountName',
         'DataStorage__blobServiceUri',
+        'DocuSign__connectHmacKeys',
+        'DocuSign__integrationKey',
+        'DocuSign__oAuthBasePath',
+        'DocuSign__privateKey',
+        'DocuSign__userId',
         'Email__connectionString',
         'LOCAL_CA_CERT_PATH',
       ]);
@@ -100,7 +106,7 @@ describe('startStandIns', () => {
     const first = await startStandIns({ dataDir, ports: freeStandInPorts });
     await writeSomething(first);
     await first.close();
-    expect((await fs.readdir(dataDir)).sort()).toEqual(['acs-email', 'azurite', 'cosmos', 'tls']);
+    expect((await fs.readdir(dataDir)).sort()).toEqual(['acs-email', 'azurite', 'cosmos', 'docusign', 'tls']);
     const ca = await fs.readFile(path.join(dataDir, 'tls', 'ca.pem'), 'utf8');
 
     const second = await startStandIns({ dataDir, ports: freeStandInPorts });

@@ -1,7 +1,8 @@
 /**
  * The embedded stand-ins for Azure services that `npm start` and the tests run in-process: Cosmos DB
- * (HTTPS, with the local CA), Azure Storage (Azurite: blob, queue, table) and Azure Communication Services
- * Email (HTTPS, with the outbox page). All listen on 127.0.0.1 only. Their keys are the public emulator keys, so settings written for the real emulators (`func start`
+ * (HTTPS, with the local CA), Azure Storage (Azurite: blob, queue, table), Azure Communication Services
+ * Email (HTTPS, with the outbox page) and DocuSign eSignature (HTTPS; its "please sign" mails go to the same
+ * outbox). All listen on 127.0.0.1 only. Their keys are the public emulator keys, so settings written for the real emulators (`func start`
  * with Azurite and the Cosmos DB emulator) work unchanged.
  */
 import { promises as fs, rmSync } from 'node:fs';
@@ -9,7 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { startAcsEmailStandIn, type AcsEmailStandIn } from './acs-email';
 import { startAzurite, storageEmulatorAccount, type Azurite } from './azurite';
+import type { Clock } from '../clock';
 import { startCosmosStandIn, type CosmosStandIn } from './cosmos';
+import { startDocuSignStandIn, type DocuSignStandIn } from './docusign';
 import { ensureLocalCertificates, localTlsDir, type LocalCertificates } from './tls';
 
 export interface StandInOptions {
@@ -19,6 +22,8 @@ export interface StandInOptions {
   fresh?: boolean;
   /** Defaults in `defaultStandInPorts`; 0 = a free port (`freeStandInPorts`: all of them). */
   ports?: Partial<Record<keyof typeof defaultStandInPorts, number>>;
+  /** DocuSign's envelope expiry, reminders and Connect retries run on it (a virtual clock in tests). */
+  clock?: Clock;
   log?: (line: string) => void;
 }
 
@@ -31,6 +36,8 @@ export interface StandIns {
   readonly caCertPath: string;
   /** ACS Email: the app sends through it; its outbox page shows every mail. */
   readonly acsEmail: AcsEmailStandIn;
+  /** DocuSign eSignature (REST, OAuth JWT grant, signing pages, Connect webhooks). */
+  readonly docuSign: DocuSignStandIn;
   /** The local CA and the server certificate, for other HTTPS stand-ins (DocuSign, email) to serve with. */
   readonly certificates: LocalCertificates;
   /** Settings (names from shared/config/settings.ts + AzureWebJobsStorage) pointing the app at these stand-ins. */
@@ -44,10 +51,18 @@ export const defaultStandInPorts = {
   queue: 10001,
   table: 10002,
   acsEmail: 8025,
+  docuSign: 7443,
 } as const;
 
 /** Every stand-in on a free port: tests, benches, a second copy beside `npm start`. */
-export const freeStandInPorts = { cosmos: 0, blob: 0, queue: 0, table: 0, acsEmail: 0 } as const;
+export const freeStandInPorts = {
+  cosmos: 0,
+  blob: 0,
+  queue: 0,
+  table: 0,
+  acsEmail: 0,
+  docuSign: 0,
+} as const;
 
 export async function startStandIns(options: StandInOptions): Promise<StandIns> {
   const log = options.log ?? (() => undefined);
@@ -66,7 +81,7 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
       await fs.rm(azuriteDir, { recursive: true, force: true });
 
     const tls = { cert: certificates.serverCertPem, key: certificates.serverKeyPem };
-    const [cosmosStart, azuriteStart, acsEmailStart] = await Promise.allSettled([
+    const [cosmosStart, azuriteStart, acsEmailStart, docuSignStart] = await Promise.allSettled([
       timed(() =>
         startCosmosStandIn({
           port: ports.cosmos,
@@ -86,23 +101,44 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
           log,
         }),
       ),
+      timed(() =>
+        startDocuSignStandIn({
+          port: ports.docuSign,
+          tls,
+          caPem: certificates.caPem,
+          dataDir,
+          fresh: options.fresh,
+          clock: options.clock,
+          log,
+        }),
+      ),
     ]);
     // Whichever started is closed if another failed (e.g. its port is in use).
-    const started = [cosmosStart, azuriteStart, acsEmailStart];
+    const started = [cosmosStart, azuriteStart, acsEmailStart, docuSignStart];
     for (const start of started) {
       if (start.status === 'fulfilled') cleanups.push(() => start.value.value.close());
     }
     const cosmos = startedValue(cosmosStart);
     const azurite = startedValue(azuriteStart);
     const acsEmail = startedValue(acsEmailStart);
+    const docuSign = startedValue(docuSignStart).value;
+    // DocuSign's own mails (the signing links) land in the same outbox, marked as DocuSign's.
+    docuSign.setDeliverMail(async (mail) => {
+      await acsEmail.value.deliver({ source: 'docusign', from: docuSignSender, ...mail, to: [mail.to] });
+    });
     describe(cosmos, azurite, dataDir, log); // the ACS Email stand-in prints its own line
 
     const standIns = endpointsOf(cosmos.value, azurite.value, certificates.caCertPath);
     return {
       ...standIns,
       acsEmail: acsEmail.value,
+      docuSign,
       certificates,
-      env: { ...standInSettings(standIns), Email__connectionString: acsEmail.value.connectionString },
+      env: {
+        ...standInSettings(standIns),
+        Email__connectionString: acsEmail.value.connectionString,
+        ...docuSign.env,
+      },
       close: closeAll,
     };
   } catch (error) {
@@ -122,7 +158,10 @@ function temporaryCaDirectory(): Promise<string> {
   return temporaryCa;
 }
 
-export type StandInEndpoints = Omit<StandIns, 'env' | 'close' | 'certificates' | 'acsEmail'>;
+export type StandInEndpoints = Omit<StandIns, 'env' | 'close' | 'certificates' | 'acsEmail' | 'docuSign'>;
+
+/** The address DocuSign's notification mails come from. */
+const docuSignSender = 'dse_demo@docusign.net';
 
 export function endpointsOf(cosmos: CosmosStandIn, azurite: Azurite, caCertPath: string): StandInEndpoints {
   return {
