@@ -1,7 +1,7 @@
 /** DocuSign's "please sign" mails, on the system `npm start` runs: in the one outbox, marked as DocuSign's. */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { freeStandInPorts, startStandIns, type StandIns } from '../../infra/local/standins';
-import { envelopesApi, trustStandIn } from './support';
+import { envelopesApi, tinyPdfDocument, trustStandIn } from './support';
 
 let standIns: StandIns;
 

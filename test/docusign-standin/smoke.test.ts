@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startDocuSignStandIn, type DocuSignStandIn } from '../../infra/local/standins/docusign';
 import { testCertificates } from '../standins/support';
-import { envelopesApi, trustStandIn } from './support';
+import { envelopesApi, tinyPdfDocument, trustStandIn } from './support';
 
 let standIn: DocuSignStandIn;
 let receiver: http.Server;

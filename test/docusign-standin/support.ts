@@ -42,3 +42,11 @@ export async function envelopesApi(standIn: DocuSignStandIn) {
     baseUri: account.baseUri as string,
   };
 }
+
+/** The smallest document an envelope can carry (the stand-in checks it is a PDF). */
+export const tinyPdfDocument = {
+  documentId: '1',
+  name: 'daa.pdf',
+  fileExtension: 'pdf',
+  documentBase64: Buffer.from('%PDF-1.4\n%%EOF').toString('base64'),
+} as const;
