@@ -20,14 +20,7 @@ it('puts the signing mail in the outbox, marked as DocuSign, with the signing li
     envelopeDefinition: {
       emailSubject: 'Please sign the Data Access Agreement',
       status: 'sent',
-      documents: [
-        {
-          documentId: '1',
-          name: 'daa.pdf',
-          fileExtension: 'pdf',
-          documentBase64: Buffer.from('%PDF-1.4\n%%EOF').toString('base64'),
-        },
-      ],
+      documents: [tinyPdfDocument],
       recipients: {
         signers: [{ email: 'pi@example.org', name: 'P. I.', recipientId: '1', routingOrder: '1' }],
       },

@@ -46,14 +46,7 @@ it('JWT grant, userinfo, create, get, sign in order, Connect signed', async () =
     envelopeDefinition: {
       emailSubject: 'Please sign the DAA',
       status: 'sent',
-      documents: [
-        {
-          documentId: '1',
-          name: 'daa.pdf',
-          fileExtension: 'pdf',
-          documentBase64: Buffer.from('%PDF-1.4\n%%EOF').toString('base64'),
-        },
-      ],
+      documents: [tinyPdfDocument],
       recipients: {
         signers: [
           { email: 'a@example.org', name: 'A', recipientId: '1', routingOrder: '1' },
