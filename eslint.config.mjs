@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.data/', 'coverage/', 'test/fixtures/**/*.js'] },
+  { ignores: ['node_modules/', 'dist/', '.data/', '.deploy/', 'coverage/', 'test/fixtures/**/*.js'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {

@@ -2,6 +2,7 @@
  * The function app's entry point (bundled to dist/index.js, package.json `main`): importing a function file
  * registers its functions with the Functions runtime.
  */
+import './telemetry';
 import { getSettings } from '../shared/config/settings';
 import './health';
 import './me';

@@ -21,8 +21,10 @@ async function main(): Promise<void> {
     keepNames: true,
     // Supplied at run time by the Functions worker (or by the local host), never bundled. docusign-esign
     // (7.5 MB of sources) is loaded from node_modules by a dynamic import on the first envelope, never at
-    // cold start (a production dependency, so a deployment with `npm ci --omit=dev` carries it).
-    external: ['@azure/functions-core', 'docusign-esign'],
+    // cold start; @azure/monitor-opentelemetry likewise by functions/telemetry.ts, only when Application
+    // Insights is configured. Both are production dependencies: the deployment package names every module
+    // the bundle still imports (infra/azure/hooks/stage-deploy.ts) and the platform installs them.
+    external: ['@azure/functions-core', 'docusign-esign', '@azure/monitor-opentelemetry'],
     // Some ESM dependencies (e.g. @azure/storage-common) call createRequire(import.meta.url); a CommonJS bundle
     // has no import.meta, so give them this file's URL.
     define: { 'import.meta.url': 'importMetaUrl' },

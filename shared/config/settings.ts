@@ -99,9 +99,21 @@ export class SettingsError extends Error {
   override readonly name = 'SettingsError';
 }
 
+/**
+ * A Key Vault reference the platform could not resolve (the secret is missing, or the app's identity may not
+ * read it) reaches the app as its literal text. It is no value: taken as one, a missing Connect secret would
+ * become the public text `@Microsoft.KeyVault(SecretUri=…)`, and anyone could sign webhooks with it.
+ */
+const unresolvedKeyVaultReference = /^\s*@Microsoft\.KeyVault\(/i;
+
 /** Parses the environment; a missing or malformed setting throws naming every offending setting. */
 export function parseSettings(env: NodeJS.ProcessEnv): Settings {
-  const result = settingsSchema.safeParse(env);
+  const unresolved = new Set(
+    Object.keys(env).filter((name) => unresolvedKeyVaultReference.test(env[name] ?? '')),
+  );
+  const result = settingsSchema.safeParse(
+    Object.fromEntries(Object.entries(env).filter(([name]) => !unresolved.has(name))),
+  );
   if (result.success) {
     if (
       (result.data.DataStorage__accountName === undefined) !==
@@ -115,6 +127,7 @@ export function parseSettings(env: NodeJS.ProcessEnv): Settings {
   }
   const problems = result.error.issues.map((issue) => {
     const name = issue.path.join('.');
+    if (unresolved.has(name)) return `${name} is an unresolved Key Vault reference (is the secret there?)`;
     return issue.code === 'invalid_type' && issue.input === undefined
       ? `${name} is missing`
       : `${name} is invalid: ${issue.message}`;

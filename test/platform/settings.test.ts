@@ -18,6 +18,15 @@ describe('parseSettings (platform settings)', () => {
     expect(settings.LOCAL_CA_CERT_PATH).toBeUndefined();
   });
 
+  it('takes a Key Vault reference the platform could not resolve as no value, never as the secret', () => {
+    const reference = '@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/connect-hmac)';
+    const settings = parseSettings({ ...exampleSettings, DocuSign__connectHmacKeys: reference });
+    expect(settings.DocuSign__connectHmacKeys).toEqual([]);
+    expect(() => parseSettings({ ...exampleSettings, CosmosDb__databaseName: reference })).toThrow(
+      /CosmosDb__databaseName is an unresolved Key Vault reference/,
+    );
+  });
+
   it('names a missing endpoint', () => {
     expect(() => parseSettings(without('CosmosDb__accountEndpoint'))).toThrow(
       /CosmosDb__accountEndpoint is missing/,
