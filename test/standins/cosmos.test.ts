@@ -48,6 +48,25 @@ describe('Cosmos DB stand-in (in memory)', () => {
     expect(standIn.key).toMatch(/^C2y6yDjf5/);
   });
 
+  it('answers a query scoped to a partition key from that partition only, paged, as Cosmos DB does', async () => {
+    const scoped = await containerOn(standIn, 'scoped');
+    for (let n = 0; n < 7; n += 1) {
+      await scoped.items.create({ id: `mine-${n}`, pk: 'owner-a', n });
+      await scoped.items.create({ id: `theirs-${n}`, pk: 'owner-b', n });
+    }
+    const query = { query: 'SELECT VALUE c.id FROM c ORDER BY c.n DESC' };
+    const pages: string[][] = [];
+    const iterator = scoped.items.query<string>(query, { partitionKey: 'owner-a', maxItemCount: 3 });
+    while (iterator.hasMoreResults()) {
+      const page = await iterator.fetchNext();
+      if (page.resources.length > 0) pages.push(page.resources);
+    }
+    expect(pages).toEqual([['mine-6', 'mine-5', 'mine-4'], ['mine-3', 'mine-2', 'mine-1'], ['mine-0']]);
+    // Without a partition key the query spans every partition.
+    const { resources: all } = await scoped.items.query<string>(query).fetchAll();
+    expect(all).toHaveLength(14);
+  });
+
   it('creates, reads, replaces and deletes items', async () => {
     const created = await container.items.create<Doc>({ id: 'crud', pk: 'a', n: 1 });
     expect(created.statusCode).toBe(201);

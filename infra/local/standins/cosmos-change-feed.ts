@@ -8,6 +8,7 @@
  * 304 when nothing changed. The stand-in has one partition key range, so feed ranges are ignored, but a
  * partition key header narrows the feed to that partition.
  */
+import { partitionFilter, samePartition } from './cosmos-partition';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Collection from '@zeit/cosmosdb-server/lib/account/collection';
 import type ItemObject from '@zeit/cosmosdb-server/lib/account/item-object';
@@ -129,19 +130,4 @@ function modifiedSince(req: IncomingMessage): number | undefined {
   if (header === undefined) return undefined;
   const time = Date.parse(header);
   return Number.isNaN(time) ? undefined : Math.floor(time / 1000);
-}
-
-function partitionFilter(req: IncomingMessage): unknown {
-  const header = req.headers['x-ms-documentdb-partitionkey'];
-  if (typeof header !== 'string') return undefined;
-  try {
-    const value: unknown = JSON.parse(header);
-    return Array.isArray(value) ? value[0] : value;
-  } catch {
-    return undefined;
-  }
-}
-
-function samePartition(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
 }

@@ -19,6 +19,7 @@ import type ItemObject from '@zeit/cosmosdb-server/lib/account/item-object';
 import type Items from '@zeit/cosmosdb-server/lib/account/items';
 import { z } from 'zod';
 import { ChangeLog } from './cosmos-change-feed';
+import { scopeQueriesToPartition, type PartitionedItems } from './cosmos-partition';
 import { linearQuery } from './cosmos-query';
 
 type AnyItems = Items<never, never>;
@@ -254,6 +255,7 @@ export class CosmosState {
     const log = this.changeLogOf(documents);
     const compile = documents._getQuery.bind(documents);
     documents._getQuery = (sql) => linearQuery(compile(sql));
+    scopeQueriesToPartition(documents as unknown as PartitionedItems);
     this.instrument(documents, {
       put: (data, ridCount) => {
         if (!this.recording) return undefined; // apply() sets the persisted LSN itself

@@ -18,6 +18,7 @@ import { promises as fs } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { withQueryPartition } from './cosmos-partition';
 import routes from '@zeit/cosmosdb-server/lib/routes';
 import { executeBatch } from './cosmos-batch';
 import { isChangeFeedRequest, readChangeFeed } from './cosmos-change-feed';
@@ -165,7 +166,7 @@ async function dispatch(
     return { code: 'BadRequest', message: `The stand-in does not support ${req.method ?? ''} ${pathname}` };
   }
   const [params, handler] = route;
-  const body = await handler(account, req, res, params);
+  const body = await withQueryPartition(req, () => handler(account, req, res, params));
   if (req.headers['a-im'] !== undefined && res.statusCode === 200) {
     // Incremental reads of other feeds (partition key ranges): one unchanging version.
     if (req.headers['if-none-match'] !== undefined) res.statusCode = 304;
