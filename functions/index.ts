@@ -10,6 +10,7 @@ import './agreement-template';
 import './samples';
 import './openapi';
 import './notifications';
+import './docusign-webhook';
 
 // A missing or malformed setting stops the app at start, naming the setting, instead of failing the first
 // request that needs it.

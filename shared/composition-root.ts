@@ -15,6 +15,7 @@ import {
 } from './agreements/adapters/docusign-envelope-service';
 import { agreementProblems } from './agreements/model';
 import type { EnvelopeService } from './agreements/ports';
+import { ConnectDeliveries } from './agreements/use-cases/receive-connect-delivery';
 import { CosmosCatalogStore } from './catalog/adapters/cosmos-catalog-store';
 import { CatalogService } from './catalog/catalog-service';
 import { noGrantsHeld, type HeldDausLookup } from './catalog/ports';
@@ -86,6 +87,15 @@ export const getEnvelopeService: () => EnvelopeService = once(() => {
   }
   return new DocuSignEnvelopeService(configured.connection);
 });
+
+/** DocuSign Connect deliveries, checked against `DocuSign__connectHmacKeys` (every configured secret). */
+export const getConnectDeliveries: () => ConnectDeliveries = once(
+  () =>
+    new ConnectDeliveries({
+      secrets: () => getSettings().DocuSign__connectHmacKeys,
+      envelopes: getEnvelopeIndex(),
+    }),
+);
 
 // --- catalog --------------------------------------------------------------------------------------------
 

@@ -112,7 +112,8 @@ export function buildEnvelopeDefinition(
       expirations: {
         expireEnabled: 'true',
         expireAfter: String(options.expireAfterDays),
-        expireWarn: String(Math.max(1, Math.min(3, options.expireAfterDays - 1))),
+        // Warn up to three days before expiry, never at or before the sending (0 = no warning).
+        expireWarn: String(Math.max(0, Math.min(3, options.expireAfterDays - 1))),
       },
     },
     eventNotification: {
@@ -138,7 +139,8 @@ function signerOf(signatory: Signatory, index: number, subject: AgreementSubject
   return {
     recipientId: signatory.recipientId,
     routingOrder: String(signatory.routingOrder),
-    name: signatory.name,
+    // DocuSign takes names of up to 100 characters.
+    name: truncate(signatory.name, 100),
     email: signatory.email,
     roleName: signatory.roles.join(','),
     tabs: {

@@ -12,19 +12,24 @@ export const personSchema = z.object({
 export type Person = z.infer<typeof personSchema>;
 
 /** What the envelope is built from: the request's wizard answers and the DAUs the agreement covers. */
-export const agreementSubjectSchema = z.object({
-  requestId: z.string().min(1).max(100),
-  projectName: z.string().min(1).max(200),
-  institution: z.string().min(1).max(300),
-  contemplatedUse: z.string().min(1).max(5000),
-  downloadRequested: z.boolean(),
-  requester: personSchema,
-  principalInvestigator: personSchema,
-  additionalApplicants: z.array(personSchema).max(8),
-  institutionalAuthority: personSchema,
-  informationSecurityOfficer: personSchema.optional(),
-  daus: z.array(z.object({ id: z.string().min(1), name: z.string().min(1) })).min(1),
-});
+export const agreementSubjectSchema = z
+  .object({
+    requestId: z.string().min(1).max(100),
+    projectName: z.string().min(1).max(200),
+    institution: z.string().min(1).max(300),
+    contemplatedUse: z.string().min(1).max(5000),
+    downloadRequested: z.boolean(),
+    requester: personSchema,
+    principalInvestigator: personSchema,
+    additionalApplicants: z.array(personSchema).max(8),
+    institutionalAuthority: personSchema,
+    informationSecurityOfficer: personSchema.optional(),
+    daus: z.array(z.object({ id: z.string().min(1), name: z.string().min(1) })).min(1),
+  })
+  .refine((subject) => !subject.downloadRequested || subject.informationSecurityOfficer !== undefined, {
+    path: ['informationSecurityOfficer'],
+    message: 'is required when download is requested (the information security officer signs too)',
+  });
 export type AgreementSubject = z.infer<typeof agreementSubjectSchema>;
 
 export const signerRoles = [
@@ -50,6 +55,9 @@ export interface Signatory extends Person {
  * at their first place.
  */
 export function signatoriesOf(subject: AgreementSubject): Signatory[] {
+  if (subject.downloadRequested && subject.informationSecurityOfficer === undefined) {
+    throw new Error('Download was requested, so the information security officer must sign too');
+  }
   const parties: [SignerRole, Person][] = [
     ['requester', subject.requester],
     ['principalInvestigator', subject.principalInvestigator],
@@ -88,12 +96,16 @@ export const envelopeStatuses = [
 ] as const;
 export type EnvelopeStatus = (typeof envelopeStatuses)[number];
 
-/** Where an envelope ends: the orchestration waits for one of these. */
-export type EnvelopeOutcome =
-  | { readonly outcome: 'completed' }
-  | { readonly outcome: 'declined'; readonly reason: string; readonly by?: string }
-  | { readonly outcome: 'voided'; readonly reason: string }
-  | { readonly outcome: 'expired'; readonly reason: string };
+/** Statuses after which an envelope never changes again. */
+export const finalEnvelopeStatuses: ReadonlySet<string> = new Set([
+  'completed',
+  'declined',
+  'voided',
+  'deleted',
+]);
+
+// Where an envelope ends (completed, declined, voided — expiry is a void) is the lifecycle's
+// `EnvelopeOutcome` event: shared/lifecycle/request-lifecycle-contract.ts; `outcomeOf` in outcome.ts builds it.
 
 /** A signer's progress as the dashboard shows it (who has signed, whose turn it is). */
 export const signerProgressSchema = z.object({
@@ -143,7 +155,13 @@ export function mergeSignerProgress(
 ): readonly SignerProgress[] {
   let changed = false;
   const merged = known.map((signer) => {
-    const update = news.find((item) => item.recipientId === signer.recipientId);
+    // Of several items about one signer (an event and the envelope summary with it), the furthest counts.
+    let update: (typeof news)[number] | undefined;
+    for (const item of news) {
+      if (item.recipientId !== signer.recipientId) continue;
+      if (update === undefined || progressRank[item.status] > progressRank[update.status]) update = item;
+    }
+    // Completed and declined are both final: neither replaces the other.
     if (update === undefined || progressRank[update.status] <= progressRank[signer.status]) return signer;
     changed = true;
     return { ...signer, status: update.status, ...(update.at === undefined ? {} : { at: update.at }) };

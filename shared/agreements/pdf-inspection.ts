@@ -9,20 +9,35 @@
  * 4. structure: `startxref` names an offset holding either a cross-reference table whose in-use entries each
  *    point at the `N G obj` they name, followed by a trailer with `/Root`, or a cross-reference stream
  *    (`/Type /XRef` with `/Root`); the `/Root` object exists;
- * 5. nothing active or hidden: no `/JavaScript`, `/JS`, `/Launch`, `/EmbeddedFile`, `/RichMedia` names (also
- *    when spelt with `#xx` escapes, and inside Flate-compressed streams such as object streams), no `/Encrypt`
- *    (an encrypted file cannot be checked), and outside streams no HTML (`<html`, `<script`, …) and no ZIP
- *    record signatures.
+ * 5. nothing active or hidden: no `/JavaScript`, `/JS`, `/Launch`, `/EmbeddedFile`, `/RichMedia`, `/XFA` names
+ *    (also when spelt with `#xx` escapes) outside streams, in unfiltered streams and in Flate-compressed
+ *    ones such as object streams (an object stream in any other encoding is refused; image data, which is
+ *    never parsed as objects, is not inflated), no `/Encrypt` (an encrypted file cannot be checked), outside
+ *    streams no HTML (`<html`, `<script`, …) and no ZIP record signatures, and no ZIP end-of-directory record
+ *    in the last 64 KiB (where ZIP readers look for one, inside a stream or not).
  */
 import { inflateSync } from 'node:zlib';
 
 export type PdfVerdict = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
-const forbiddenNames = new Set(['JavaScript', 'JS', 'Launch', 'EmbeddedFile', 'EmbeddedFiles', 'RichMedia']);
+const forbiddenNames = new Set([
+  'JavaScript',
+  'JS',
+  'Launch',
+  'EmbeddedFile',
+  'EmbeddedFiles',
+  'RichMedia',
+  // XML forms carry their own scripts.
+  'XFA',
+]);
 const markupMarkers = /<(?:html|script|body|iframe|svg|!doctype)\b|javascript:/i;
 // ZIP local-file, central-directory and end-of-directory records (control bytes, hence the eslint pragma).
 // eslint-disable-next-line no-control-regex
 const zipSignatures = /PK\x03\x04|PK\x01\x02|PK\x05\x06/;
+// End of central directory (and its ZIP64 form), which ZIP readers search for from the end of the file.
+// eslint-disable-next-line no-control-regex
+const zipEndSignatures = /PK\x05\x06|PK\x06\x06/;
+const zipEndSearchBytes = 65_535 + 22;
 /** Inflated stream bytes we are willing to scan in total (a zip bomb stops here and is refused). */
 const maxInflatedBytes = 64 * 1024 * 1024;
 
@@ -120,10 +135,26 @@ function checkContent(text: string): PdfVerdict {
   const { outside, streams } = splitStreams(text);
   if (markupMarkers.test(outside)) return refuse('it contains HTML or script markup');
   if (zipSignatures.test(outside)) return refuse('it contains an embedded ZIP archive');
+  // A ZIP reader looks for the end-of-central-directory record in the last 64 KiB, inside a stream or not.
+  if (zipEndSignatures.test(text.slice(-zipEndSearchBytes))) return refuse('it ends like a ZIP archive');
   let inflated = 0;
   const scanned = [outside];
   for (const stream of streams) {
-    if (!/\/FlateDecode\b/.test(stream.dictionary)) continue;
+    const dictionary = decodeName(stream.dictionary);
+    const objectStream =
+      /\/Type\s*\/ObjStm\b/.test(dictionary) || (/\/N\b/.test(dictionary) && /\/First\b/.test(dictionary));
+    const filters = filtersOf(dictionary);
+    // Actions live in dictionaries: outside streams, or inside object streams. Image data is never parsed as
+    // objects, so it is not inflated (a scanned agreement's images may expand to hundreds of MiB).
+    if (!objectStream && /\/Subtype\s*\/Image\b/.test(dictionary)) continue;
+    if (filters.length === 0) {
+      scanned.push(stream.data);
+      continue;
+    }
+    if (filters.length !== 1 || filters[0] !== 'FlateDecode') {
+      if (objectStream) return refuse('its object streams use an encoding that cannot be checked');
+      continue;
+    }
     try {
       const data = inflateSync(Buffer.from(stream.data, 'latin1'), {
         maxOutputLength: maxInflatedBytes - inflated,
@@ -143,6 +174,14 @@ function checkContent(text: string): PdfVerdict {
     }
   }
   return ok;
+}
+
+/** The stream's `/Filter`: one name or an array of names. */
+function filtersOf(dictionary: string): string[] {
+  const match = /\/Filter\s*(?:\/([A-Za-z0-9]+)|\[([^\]]*)\])/.exec(dictionary);
+  if (match === null) return [];
+  if (match[1] !== undefined) return [match[1]];
+  return [...(match[2] ?? '').matchAll(/\/([A-Za-z0-9]+)/g)].map((name) => name[1]!);
 }
 
 /** Cuts stream data out at `stream` … `endstream` (the keyword after a dictionary, then one EOL). */

@@ -2,6 +2,7 @@
  * What the agreements use cases need from the outside world; adapters under `adapters/` implement these
  * with `docusign-esign`, Blob Storage and Cosmos DB.
  */
+import type { EnvelopeOutcome } from '../lifecycle/request-lifecycle-contract';
 import type { EnvelopeDefinition } from './envelope-definition';
 import type { AgreementUpload, EnvelopeStatus, SignerProgress } from './model';
 
@@ -64,6 +65,17 @@ export interface EnvelopeIndex {
     envelopeId: string,
     merge: (known: readonly SignerProgress[]) => readonly SignerProgress[],
   ): Promise<{ readonly signers: readonly SignerProgress[]; readonly changed: boolean } | undefined>;
+  /** Whether a Connect delivery was recorded under `key` (a point read). */
+  hasDelivery(envelopeId: string, key: string): Promise<boolean>;
   /** Records a Connect delivery by key; `false` when the same delivery was recorded before. */
   recordDelivery(envelopeId: string, key: string): Promise<boolean>;
+}
+
+/** The request's orchestration, as the agreements use cases reach it (the durable client in production). */
+export interface RequestLifecycleEvents {
+  /**
+   * Raises the envelope's outcome to the orchestration of `requestId`. `no-instance` when there is no such
+   * orchestration (not started, or purged); any other failure throws.
+   */
+  raiseEnvelopeOutcome(requestId: string, outcome: EnvelopeOutcome): Promise<'raised' | 'no-instance'>;
 }

@@ -26,7 +26,12 @@ export class BlobAgreementStore implements AgreementUploadStore, AgreementTempla
     const blob = this.documents().getBlobClient(blobName(requestId, version));
     try {
       const [properties, pdf] = await Promise.all([blob.getProperties(), blob.downloadToBuffer()]);
-      return { upload: uploadOf(version, properties.metadata ?? {}), pdf };
+      const upload = uploadOf(version, properties.metadata ?? {});
+      // What is handed out is what was checked and recorded: a blob changed behind our back is not served.
+      if (createHash('sha256').update(pdf).digest('hex') !== upload.sha256) {
+        throw new Error(`Agreement ${blobName(requestId, version)} does not match its recorded SHA-256`);
+      }
+      return { upload, pdf };
     } catch (error) {
       if (error instanceof RestError && error.statusCode === 404) return undefined;
       throw error;
@@ -71,8 +76,9 @@ export class BlobAgreementStore implements AgreementUploadStore, AgreementTempla
           });
         return upload;
       } catch (error) {
-        // Another upload took this version first: take the next one.
-        if (!(error instanceof RestError && error.statusCode === 409) || attempt >= maxAttempts) throw error;
+        // Another upload took this version first (409 BlobAlreadyExists, or 412): take the next one.
+        const taken = error instanceof RestError && (error.statusCode === 409 || error.statusCode === 412);
+        if (!taken || attempt >= maxAttempts) throw error;
       }
     }
   }

@@ -79,11 +79,17 @@ export class CosmosEnvelopeIndex implements EnvelopeIndex {
     }
   }
 
+  async hasDelivery(envelopeId: string, key: string): Promise<boolean> {
+    const container = await this.ready();
+    const { resource } = await container.item(deliveryId(key), envelopeId).read();
+    return resource !== undefined;
+  }
+
   async recordDelivery(envelopeId: string, key: string): Promise<boolean> {
     const container = await this.ready();
     try {
       await container.items.create({
-        id: `delivery:${key}`,
+        id: deliveryId(key),
         envelopeId,
         kind: 'delivery',
         ttl: deliveryTtlSeconds,
@@ -108,4 +114,8 @@ function recordOf(document: EnvelopeDocument): EnvelopeRecord {
     ownerId: document.ownerId,
     signers: document.signers,
   };
+}
+
+function deliveryId(key: string): string {
+  return `delivery:${key}`;
 }

@@ -43,8 +43,15 @@ declare module 'docusign-esign' {
     listRecipients(accountId: string, envelopeId: string): Promise<{ signers?: Recipient[] }>;
     listStatusChanges(
       accountId: string,
-      options: { fromDate?: string; customField?: string; status?: string },
-    ): Promise<{ envelopes?: { envelopeId?: string; status?: string }[] }>;
+      options: { fromDate?: string; customField?: string; status?: string; include?: string },
+    ): Promise<{
+      envelopes?: {
+        envelopeId?: string;
+        status?: string;
+        createdDateTime?: string;
+        customFields?: { textCustomFields?: { name?: string; value?: string }[] };
+      }[];
+    }>;
     update(
       accountId: string,
       envelopeId: string,

@@ -1,0 +1,90 @@
+/**
+ * The contract of the request's orchestration (`requestLifecycle`) with the rest of the app: its name, the
+ * instance id a request's orchestration runs under, and the external events others raise to it, each with
+ * the zod schema of its payload. Webhooks and routes raise these through the durable client; the
+ * orchestrator waits for them (`context.df.waitForExternalEvent(lifecycleEvents.envelopeOutcome)`) and
+ * parses what it receives with the same schema.
+ *
+ * Only zod here: the agreements, requests and reviews modules import this file without pulling in
+ * `durable-functions`.
+ *
+ * Delivery is at least once: the same event may be raised twice (a webhook retried after a lost answer, the
+ * status poll and the webhook both seeing an outcome). The orchestrator acts on the first event for the
+ * envelope it waits for and ignores the rest (`envelopeId` says which envelope an outcome is about).
+ */
+import { z } from 'zod';
+
+export const requestLifecycleOrchestration = 'requestLifecycle';
+
+const requestIdPattern = /^[A-Za-z0-9_-]{1,100}$/;
+
+/**
+ * The instance id of a request's orchestration: one per request, so a second submit finds it instead of
+ * starting another. Request ids are UUIDs; anything outside `[A-Za-z0-9_-]` is refused because the durable
+ * client puts the id into URL paths unencoded.
+ */
+export function lifecycleInstanceId(requestId: string): string {
+  if (!requestIdPattern.test(requestId)) throw new Error(`Not a request id: ${JSON.stringify(requestId)}`);
+  return `request-${requestId}`;
+}
+
+/** The request id of an instance id made by `lifecycleInstanceId`, or undefined. */
+export function requestIdOfInstance(instanceId: string): string | undefined {
+  const match = /^request-([A-Za-z0-9_-]{1,100})$/.exec(instanceId);
+  return match?.[1];
+}
+
+/** External event names (case-sensitive in the JS SDK). */
+export const lifecycleEvents = {
+  /** The DocuSign envelope ended: completed, declined or voided (an expired envelope is voided). */
+  envelopeOutcome: 'EnvelopeOutcome',
+  /** A signed (or revised) agreement PDF was uploaded on the manual route. */
+  agreementUploaded: 'AgreementUploaded',
+  /** The owner withdrew the request. */
+  withdrawn: 'Withdrawn',
+} as const;
+export type LifecycleEventName = (typeof lifecycleEvents)[keyof typeof lifecycleEvents];
+
+export const envelopeOutcomeStatuses = ['completed', 'declined', 'voided'] as const;
+
+export const envelopeOutcomeSchema = z.object({
+  envelopeId: z.string().min(1).max(100),
+  status: z.enum(envelopeOutcomeStatuses),
+  /** The signer's reason (declined) or DocuSign's (voided, e.g. "Envelope has expired."); empty if none. */
+  reason: z.string().max(2000).default(''),
+  /** Name (or e-mail) of the signer who declined. */
+  declinedBy: z.string().max(400).optional(),
+  /** True when DocuSign voided the envelope because it expired. */
+  expired: z.boolean().default(false),
+  /** When DocuSign says it happened (ISO 8601), if it said. */
+  at: z.string().max(64).optional(),
+  /** Who noticed: the Connect webhook or the orchestration's own status check. */
+  source: z.enum(['connect', 'poll']),
+});
+export type EnvelopeOutcome = z.infer<typeof envelopeOutcomeSchema>;
+export type EnvelopeOutcomeInput = z.input<typeof envelopeOutcomeSchema>;
+
+export const agreementUploadedSchema = z.object({
+  version: z.number().int().min(1),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  uploadedBy: z.string().min(1).max(200),
+});
+export type AgreementUploaded = z.infer<typeof agreementUploadedSchema>;
+
+export const withdrawnSchema = z.object({
+  by: z.string().min(1).max(200),
+  reason: z.string().max(2000).default(''),
+});
+export type Withdrawn = z.infer<typeof withdrawnSchema>;
+
+/** Each event's payload schema, by name. */
+export const lifecycleEventSchemas = {
+  [lifecycleEvents.envelopeOutcome]: envelopeOutcomeSchema,
+  [lifecycleEvents.agreementUploaded]: agreementUploadedSchema,
+  [lifecycleEvents.withdrawn]: withdrawnSchema,
+} as const satisfies Record<LifecycleEventName, z.ZodType>;
+
+/** The reason DocuSign gives when it voids an expired envelope. */
+export function isExpiryReason(reason: string | undefined): boolean {
+  return /\bexpired\b/i.test(reason ?? '');
+}
