@@ -93,3 +93,25 @@ it('JWT grant, userinfo, create, get, sign in order, Connect signed', async () =
   expect(received[0]!.signature).toBe(expected);
   expect(JSON.parse(received[0]!.body).event).toBe('envelope-completed');
 });
+
+it('lists only the envelopes with a given custom field (`custom_field=name=value`)', async () => {
+  const { api, accountId } = await envelopesApi(standIn);
+  const create = (key: string) =>
+    api.createEnvelope(accountId, {
+      envelopeDefinition: {
+        emailSubject: 'Please sign',
+        status: 'created',
+        documents: [tinyPdfDocument],
+        recipients: { signers: [{ email: 'a@example.org', name: 'A', recipientId: '1' }] },
+        customFields: { textCustomFields: [{ name: 'idempotencyKey', value: key, show: 'false' }] },
+      },
+    });
+  const [mine] = await Promise.all([create('daa:request-1'), create('daa:request-2')]);
+  const found = await api.listStatusChanges(accountId, {
+    fromDate: new Date(Date.now() - 3600_000).toISOString(),
+    customField: 'idempotencyKey=daa:request-1',
+  });
+  expect(found.envelopes.map((envelope: { envelopeId: string }) => envelope.envelopeId)).toEqual([
+    mine.envelopeId,
+  ]);
+});

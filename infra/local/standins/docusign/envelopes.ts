@@ -235,9 +235,14 @@ export class EnvelopeService {
       .get('status')
       ?.split(',')
       .map((status) => status.trim().toLowerCase());
+    // `custom_field=name=value`: envelopes with that text custom field (how a client finds its own again).
+    const [fieldName, fieldValue] = query.get('custom_field')?.split(/=(.*)/s) ?? [];
     const envelopes = [...this.options.store.all()]
       .filter((envelope) => envelope.accountId === accountId)
       .filter((envelope) => wantedIds === undefined || wantedIds.has(envelope.envelopeId))
+      .filter(
+        (envelope) => fieldName === undefined || hasTextCustomField(envelope, fieldName, fieldValue ?? ''),
+      )
       .filter((envelope) => from === undefined || envelope.statusChangedAt >= from)
       .filter((envelope) => statuses === undefined || statuses.includes(envelope.status))
       .sort((a, b) => a.statusChangedAt - b.statusChangedAt)
@@ -902,4 +907,11 @@ function notificationView(notification: EnvelopeNotification): Json {
       expireWarn: String(notification.expireWarnDays),
     },
   };
+}
+
+function hasTextCustomField(envelope: StoredEnvelope, name: string, value: string): boolean {
+  const fields = (
+    envelope.customFields as { textCustomFields?: { name?: unknown; value?: unknown }[] } | undefined
+  )?.textCustomFields;
+  return (fields ?? []).some((field) => field.name === name && field.value === value);
 }
