@@ -6,6 +6,7 @@ import './telemetry';
 import { getSettings } from '../shared/config/settings';
 import './health';
 import './me';
+import './requests';
 import './agreement-template';
 import './samples';
 import './openapi';

@@ -1,21 +1,16 @@
 import { app } from '@azure/functions';
 import { correlated } from '../shared/http/handler';
 import { buildOpenApiDocument } from '../shared/http/openapi';
-import { principalSchema } from '../shared/identity/principal';
 import { catalogRoutes } from './catalog';
-import { me } from './me';
+import { meRoutes } from './me';
+import { requestRoutes } from './requests';
 
 /** `GET /api/openapi.json`: the API description, generated once from the handlers' own zod schemas. */
 const document = JSON.stringify(
   buildOpenApiDocument({ title: 'Data Requests API', version: '0.1.0' }, [
     ...catalogRoutes,
-    {
-      method: 'get',
-      path: '/api/me',
-      summary: 'The signed-in caller',
-      spec: me.spec,
-      responses: { 200: { description: 'The caller', schema: principalSchema } },
-    },
+    ...meRoutes,
+    ...requestRoutes,
   ]),
 );
 

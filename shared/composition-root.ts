@@ -5,6 +5,7 @@
  *
  * One section per module; a module adds its wiring in its own section.
  */
+import { randomUUID } from 'node:crypto';
 import type { Database } from '@azure/cosmos';
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { BlobAgreementStore } from './agreements/adapters/blob-agreement-store';
@@ -18,18 +19,29 @@ import type { EnvelopeService } from './agreements/ports';
 import { ConnectDeliveries } from './agreements/use-cases/receive-connect-delivery';
 import { CosmosCatalogStore } from './catalog/adapters/cosmos-catalog-store';
 import { CatalogService } from './catalog/catalog-service';
-import { noGrantsHeld, type HeldDausLookup } from './catalog/ports';
+import type { HeldDausLookup } from './catalog/ports';
 import { publicBaseUrl } from './config/public-base-url';
 import { getSettings } from './config/settings';
 import { AppError } from './http/errors';
 import { AcsEmailSender } from './notifications/adapters/acs-email-sender';
-import type { NotificationTimeline } from './notifications/ports';
 import { NotificationService } from './notifications/use-cases/send-notification';
 import { createEmailClient } from './platform/email';
 import { createBlobServiceClient } from './platform/blob';
 import { createCosmosClient } from './platform/cosmos';
 import { blobStorageProbe, cosmosDatabaseProbe, type DependencyProbe } from './platform/dependency-probes';
 import { documentsContainer } from './platform/documents';
+import { dataBlobContainers } from './platform/storage-layout';
+import { CosmosGrantStore } from './grants/adapters/cosmos-grant-store';
+import { GrantsHeldLookup } from './grants/held-daus';
+import type { GrantStore } from './grants/ports';
+import { requestTimeline } from './notifications/adapters/request-timeline';
+import { BlobSelectionArchive } from './requests/adapters/blob-selection-archive';
+import { CosmosRequestStore } from './requests/adapters/cosmos-request-store';
+import { CosmosTimelineStore } from './requests/adapters/cosmos-timeline-store';
+import type { OnSubmitted, TimelineStore } from './requests/ports';
+import { RequestService } from './requests/request-service';
+import { CosmosUserStore } from './users/adapters/cosmos-user-store';
+import { ProfileService } from './users/profile-service';
 
 /** Builds a value on first call and returns the same value afterwards. */
 function once<T>(build: () => T): () => T {
@@ -108,27 +120,58 @@ export const getCatalogService: () => CatalogService = once(
     }),
 );
 
-/** Which DAUs a caller holds; no grants until the requests module supplies its lookup. */
-export const getHeldDausLookup: () => HeldDausLookup = once(() => noGrantsHeld);
+/** Which DAUs a caller holds: their live grants (the catalog's `held`, the requests' "no agreement needed"). */
+export const getHeldDausLookup: () => HeldDausLookup = once(
+  () => new GrantsHeldLookup(getGrantStore(), () => new Date()),
+);
+
+// --- users ----------------------------------------------------------------------------------------------
+
+/** Profiles (Cosmos `users`) and the `/api/me` use cases. */
+export const getProfileService: () => ProfileService = once(
+  () => new ProfileService({ users: new CosmosUserStore(getCosmosDatabase()), now: () => new Date() }),
+);
+
+// --- grants ---------------------------------------------------------------------------------------------
+
+/** User × DAU grants (Cosmos `grants`); vending writes them, the catalog and the requests read them. */
+export const getGrantStore: () => GrantStore = once(() => new CosmosGrantStore(getCosmosDatabase()));
+
+// --- requests -------------------------------------------------------------------------------------------
+
+/** The append-only request timeline (Cosmos `requestEvents`, hash-chained). */
+export const getTimelineStore: () => TimelineStore = once(() => new CosmosTimelineStore(getCosmosDatabase()));
+
+/** Where a submitted request's lifecycle starts; nothing yet (the agreements issue starts the orchestration). */
+const startLifecycle: OnSubmitted = () => Promise.resolve();
+
+/** Drafts, the wizard, rules, submit, the timeline and the dashboard. */
+export const getRequestService: () => RequestService = once(
+  () =>
+    new RequestService({
+      requests: new CosmosRequestStore(getCosmosDatabase()),
+      timeline: getTimelineStore(),
+      archive: new BlobSelectionArchive(() =>
+        getBlobServiceClient().getContainerClient(dataBlobContainers.selections),
+      ),
+      catalog: getCatalogService(),
+      held: getHeldDausLookup(),
+      profiles: getProfileService(),
+      onSubmitted: startLifecycle,
+      now: () => new Date(),
+      newId: () => randomUUID(),
+      log: (line) => console.warn(line),
+    }),
+);
 
 // --- notifications ------------------------------------------------------------------------------------
-
-/**
- * Until the requests module exposes its `requestEvents` store here, timeline entries are logged; wire
- * `requestTimeline(getTimelineStore())` (shared/notifications/adapters/request-timeline.ts) once it does.
- */
-const loggedNotificationTimeline: NotificationTimeline = {
-  async record(requestId, entry) {
-    console.log(`timeline ${requestId}: ${entry.type} ${JSON.stringify(entry.details)}`);
-  },
-};
 
 /** Sends the lifecycle's mails through ACS Email (the stand-in locally) and records them on the timeline. */
 export const getNotificationService: () => NotificationService = once(() => {
   const settings = getSettings();
   return new NotificationService({
     sender: new AcsEmailSender(() => createEmailClient(settings), settings.Email__sendTimeoutSeconds * 1000),
-    timeline: loggedNotificationTimeline,
+    timeline: requestTimeline(getTimelineStore()),
     settings: {
       senderAddress: settings.Email__senderAddress,
       replyTo: settings.Email__replyTo,

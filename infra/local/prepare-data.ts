@@ -1,9 +1,11 @@
 /**
- * What `npm start` puts in an empty local store once the app is serving: the documents the app serves and the
- * realistic catalog. Both steps are idempotent, so a restart with data in place only checks.
+ * What `npm start` puts in an empty local store once the app is serving: the documents the app serves, the
+ * personas' profiles and the realistic catalog. Every step is idempotent, so a restart with data in place only
+ * checks (and a profile a persona changed stays as it is).
  */
 import { parseSettings } from '../../shared/config/settings';
 import { createCosmosClient } from '../../shared/platform/cosmos';
+import { seedPersonaProfiles } from './personas';
 import { seedCatalogIfEmpty } from './seed';
 import { seedDocuments } from './standins/seed-documents';
 
@@ -25,6 +27,8 @@ export async function prepareLocalData(
   const client = createCosmosClient(settings);
   try {
     const { database } = await client.databases.createIfNotExists({ id: settings.CosmosDb__databaseName });
+    const profiles = await seedPersonaProfiles(database);
+    if (profiles > 0) log(`personas: ${profiles} profiles seeded (npm run token -- --as <persona>)`);
     let lastLine = 0;
     const result = await seedCatalogIfEmpty({
       database,

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { endpointsFilePath } from './endpoints-file';
 import { repositoryRoot, startLocalEnvironment, type LocalEnvironment } from './environment';
+import { personaLines } from './personas';
 import { prepareLocalData } from './prepare-data';
 
 const usage =
@@ -101,6 +102,10 @@ async function main(): Promise<void> {
   console.log(`Endpoints (also in ${endpointsFilePath(options.dataDir)}):`);
   for (const [name, url] of Object.entries(environment.endpoints))
     console.log(`  ${name.padEnd(width)}  ${url}`);
+  if (options.appDir === repositoryRoot) {
+    console.log('Personas (token: npm run -s token -- --as <persona>):');
+    for (const line of personaLines()) console.log(line);
+  }
   console.log(`Local state: ${options.dataDir} (npm start -- --fresh to start empty). Ctrl-C stops.`);
   // Seeding an empty store runs while the app already serves: the catalog picks new files up from the change
   // feed, so the first answers may still be growing for a few seconds.

@@ -1,15 +1,18 @@
 /**
- * `npm run token -- --user alice@example.org [--role admin] [--name "Alice Smith"] [--expires 8h]`
- * prints an access token for the local app, signed with the development issuer's persisted key, so that
- * `curl -H "Authorization: Bearer $(npm run -s token -- --user alice@example.org)" localhost:7071/api/me` works.
+ * `npm run token -- --as us-requester` or `npm run token -- --user alice@example.org [--role admin]
+ * [--name "Alice Smith"] [--expires 8h]` prints an access token for the local app, signed with the development
+ * issuer's persisted key, so that
+ * `curl -H "Authorization: Bearer $(npm run -s token -- --as us-requester)" localhost:7071/api/me` works.
  *
- * Options: --user EMAIL (required), --role ROLE (repeatable), --name NAME, --sub ID, --scope SCOPE (repeatable;
- * default access_as_user), --expires 3600|30m|8h|7d (default 1h), --data-dir DIR (default .data).
+ * Options: --as PERSONA (a named person of infra/local/personas.ts; `--list` prints them) or --user EMAIL,
+ * --role ROLE (repeatable), --name NAME, --sub ID, --scope SCOPE (repeatable; default access_as_user),
+ * --expires 3600|30m|8h|7d (default 1h), --data-dir DIR (default .data).
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { readRunningEndpoints } from './endpoints-file';
+import { findPersona, personaClaims, personaLines } from './personas';
 import {
   createTokenMinter,
   devAudience,
@@ -20,7 +23,8 @@ import {
 } from './standins/dev-issuer';
 
 const usage =
-  'usage: npm run token -- --user EMAIL [--role ROLE]... [--name NAME] [--sub ID] [--scope SCOPE]... [--expires 1h] [--data-dir DIR]';
+  'usage: npm run token -- (--as PERSONA | --user EMAIL [--role ROLE]... [--name NAME] [--sub ID]) [--scope SCOPE]... [--expires 1h] [--data-dir DIR]\n' +
+  '       npm run token -- --list';
 
 const unitSeconds: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 
@@ -33,6 +37,8 @@ export function parseDuration(text: string): number {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
+      as: { type: 'string' },
+      list: { type: 'boolean', default: false },
       user: { type: 'string' },
       role: { type: 'string', multiple: true, default: [] },
       name: { type: 'string' },
@@ -44,11 +50,21 @@ async function main(): Promise<void> {
     },
     strict: true,
   });
-  if (values.help || values.user === undefined) {
-    console.error(usage);
+  if (values.list) {
+    console.log(personaLines().join('\n'));
+    return;
+  }
+  const asPersona = values.as !== undefined;
+  const conflicting =
+    asPersona && (values.user !== undefined || values.role.length > 0 || values.sub !== undefined);
+  if (values.help || (values.user === undefined && !asPersona) || conflicting) {
+    console.error(
+      conflicting ? `--as names the user and their roles; drop --user, --role and --sub\n${usage}` : usage,
+    );
     process.exitCode = values.help ? 0 : 2;
     return;
   }
+  const persona = asPersona ? findPersona(values.as!) : undefined;
   const dataDir = path.resolve(values['data-dir']);
   // Mint for the issuer of the copy running on the data folder, else the one `npm start` last ran there.
   const last = await readIssuerMetadata(dataDir);
@@ -61,8 +77,7 @@ async function main(): Promise<void> {
   };
   const mint = createTokenMinter(await loadOrCreateSigningKey(dataDir), metadata.issuer, metadata.audience);
   const token = await mint({
-    email: values.user,
-    roles: values.role,
+    ...(persona === undefined ? { email: values.user!, roles: values.role } : personaClaims(persona)),
     scopes: values.scope,
     expiresIn: parseDuration(values.expires),
     ...(values.name === undefined ? {} : { name: values.name }),

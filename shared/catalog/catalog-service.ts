@@ -87,6 +87,22 @@ export class CatalogService {
   }
 
   /**
+   * The selection's answer and the ids of its files, in index order, produced lazily from the index the answer
+   * came from (a request freezes them at submit without holding a million strings at once).
+   */
+  async resolveFileIds(
+    selection: Selection,
+    held: ReadonlySet<string>,
+  ): Promise<{ answer: SelectionAnswer; fileIds: Iterable<string> }> {
+    const { index } = await this.fresh();
+    const { answer, files } = index.resolveSelection(selection, held);
+    function* fileIds(): Generator<string> {
+      for (const position of files) yield index.file(position).id;
+    }
+    return { answer, fileIds: fileIds() };
+  }
+
+  /**
    * The selection's manifest, produced chunk by chunk, plus what the answer says about the selection. It lists
    * the storage paths of every file, so a selection touching a controlled DAU needs a signed-in caller; one of
    * open DAUs only is public, like the open data itself. At most `maxConcurrentManifests` run at once (429

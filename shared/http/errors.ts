@@ -41,6 +41,7 @@ export const problems = {
   notFound: problemKind('not-found', 404, 'Not found'),
   conflict: problemKind('conflict', 409, 'Conflict with the current state'),
   preconditionFailed: problemKind('precondition-failed', 412, 'The resource changed since it was read'),
+  preconditionRequired: problemKind('precondition-required', 428, 'If-Match is required'),
   payloadTooLarge: problemKind('payload-too-large', 413, 'The request body is too large'),
   unsupportedMediaType: problemKind('unsupported-media-type', 415, 'Unsupported content type'),
   tooManyRequests: problemKind('too-many-requests', 429, 'Too many requests; retry later'),
@@ -67,6 +68,11 @@ export interface AppErrorOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** The underlying error, logged on the server, never sent to the client. */
   readonly cause?: unknown;
+  /**
+   * RFC 9457 extension members sent with the problem (e.g. the current representation with a 412, the
+   * blocking rules of a refused submit). Safe data only; the standard members always win over them.
+   */
+  readonly extensions?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -76,6 +82,7 @@ export class AppError extends Error {
   override readonly name = 'AppError';
   readonly errors: readonly FieldError[] | undefined;
   readonly headers: Readonly<Record<string, string>>;
+  readonly extensions: Readonly<Record<string, unknown>>;
 
   constructor(
     readonly kind: ProblemKind,
@@ -85,6 +92,7 @@ export class AppError extends Error {
     super(`${kind.code}: ${detail}`, options.cause === undefined ? undefined : { cause: options.cause });
     this.errors = options.errors;
     this.headers = options.headers ?? {};
+    this.extensions = options.extensions ?? {};
   }
 
   get status(): number {

@@ -17,3 +17,20 @@ export function ifNoneMatchMatches(header: string | null, etag: string): boolean
   const current = opaqueTag(etag);
   return (header.match(entityTagPattern) ?? []).some((candidate) => opaqueTag(candidate) === current);
 }
+
+/** An entity tag for a stored version (Cosmos DB `_etag`, quoted or not): always a quoted, strong tag. */
+export function strongEntityTag(version: string): string {
+  return version.startsWith('"') ? version : `"${version}"`;
+}
+
+/**
+ * `If-Match` evaluation (RFC 9110 §13.1.1) against the current version: `*` matches any current
+ * representation; otherwise one of the listed tags must match with the *strong* comparison, so a weak tag
+ * (`W/"v1"`) never matches. Undefined when the header is absent (the caller decides whether that is a 428).
+ */
+export function ifMatchMatches(header: string | null, version: string): boolean | undefined {
+  if (header === null || header.trim() === '') return undefined;
+  if (header.trim() === '*') return true;
+  const current = strongEntityTag(version);
+  return (header.match(entityTagPattern) ?? []).some((candidate) => candidate === current);
+}

@@ -21,6 +21,8 @@ export const problemDetailsSchema = z
     correlationId: z.string(),
     errors: z.array(fieldErrorSchema).optional(),
   })
+  // Extension members (RFC 9457 §3.2), e.g. `current` with a 412 or `rules` with a refused submit.
+  .catchall(z.unknown())
   .meta({ id: 'ProblemDetails', description: 'RFC 9457 problem details' });
 
 export type ProblemDetails = z.infer<typeof problemDetailsSchema>;
@@ -56,6 +58,7 @@ export function toProblemResponse(error: unknown, context: ProblemContext): Http
     context.log.warn(`[${context.correlationId}] ${appError.code}: ${describeBriefly(appError.cause)}`);
   }
   const body: ProblemDetails = {
+    ...appError.extensions,
     type: problemTypeUri(appError.kind),
     title: appError.kind.title,
     status: appError.status,

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { accessTypeSchema, countsSchema, dauIdSchema, selectionSchema, type DauId } from '../catalog/model';
 import { organisationTypeSchema } from '../users/model';
 
+export type { Stored } from '../platform/stored';
+
 /**
  * The request aggregate (DESIGN §4): who asks, for which DAUs (the selection and what it resolved to), the
  * wizard's answers, the agreement route and signatories, the per-DAU state later stages fill (agreement,
@@ -31,9 +33,10 @@ export const REQUEST_STATUSES = [
 export const requestStatusSchema = z.enum(REQUEST_STATUSES);
 export type RequestStatus = z.infer<typeof requestStatusSchema>;
 
-/** Where one DAU of a request stands. */
+/** Where one DAU of a request stands (`submitted`: no agreement needed, the lifecycle takes it on). */
 export const DAU_STATUSES = [
   'draft',
+  'submitted',
   'awaiting_agreement',
   'in_review',
   'returned',
@@ -46,6 +49,7 @@ export const DAU_STATUSES = [
   'withdrawn',
 ] as const;
 export const dauStatusSchema = z.enum(DAU_STATUSES);
+export type DauStatus = z.infer<typeof dauStatusSchema>;
 
 export const AGREEMENT_ROUTES = ['electronic', 'manual'] as const;
 export const agreementRouteSchema = z.enum(AGREEMENT_ROUTES);
@@ -208,12 +212,6 @@ export const requestDocumentSchema = z.object({
   pendingEvents: z.array(newEventSchema),
 });
 export type RequestDocument = z.infer<typeof requestDocumentSchema>;
-
-/** A stored document with its ETag. */
-export interface Stored<T> {
-  readonly document: T;
-  readonly etag: string;
-}
 
 export function requestKey(document: Pick<RequestDocument, 'id' | 'ownerId'>): RequestKey {
   return { id: document.id, ownerId: document.ownerId };

@@ -1,9 +1,13 @@
 import type { Dau, Selection, SelectionAnswer } from '../catalog/model';
-import type { NewEvent, RequestDocument, RequestKey, RequestStatus, Stored } from './model';
+import type { Stored } from '../platform/stored';
+import type { NewEvent, RequestDocument, RequestKey, RequestStatus } from './model';
 import type { TimelineEvent } from './timeline';
+
+export { StaleWriteError } from '../platform/stored';
 
 /** Port: the `requests` container. Writes are conditional on the ETag; reads by others are by id alone. */
 export interface RequestStore {
+  /** Throws `StaleWriteError` when the id exists. */
   create(document: RequestDocument): Promise<Stored<RequestDocument>>;
   /** The owner's request (a point read in the owner's partition), or undefined. */
   read(key: RequestKey): Promise<Stored<RequestDocument> | undefined>;
@@ -11,14 +15,17 @@ export interface RequestStore {
   find(id: string): Promise<Stored<RequestDocument> | undefined>;
   /** Replaces when the stored ETag is still `etag`; throws `StaleWriteError` otherwise. */
   replace(document: RequestDocument, etag: string): Promise<Stored<RequestDocument>>;
+  /** Deletes when the stored ETag is still `etag`; throws `StaleWriteError` otherwise. */
   delete(key: RequestKey, etag: string): Promise<void>;
   /** One page of an owner's requests, newest first. */
   listByOwner(ownerId: string, options: ListOptions): Promise<Page<Stored<RequestDocument>>>;
 }
 
 export interface ListOptions {
-  readonly status?: RequestStatus;
+  /** Only these statuses (all when empty). */
+  readonly statuses: readonly RequestStatus[];
   readonly pageSize: number;
+  /** A token from an earlier page of the same query. */
   readonly continuation?: string;
 }
 
@@ -26,11 +33,6 @@ export interface Page<T> {
   readonly items: readonly T[];
   /** Opaque; undefined on the last page. */
   readonly continuation: string | undefined;
-}
-
-/** A conditional write lost: the stored document changed since it was read (or was deleted). */
-export class StaleWriteError extends Error {
-  override readonly name = 'StaleWriteError';
 }
 
 /** The continuation token is not one the store issued (tampered, or from another query). */
@@ -49,13 +51,19 @@ export interface TimelineStore {
   read(requestId: string): Promise<TimelineEvent[]>;
 }
 
+/** What freezing a selection stored. */
+export interface FrozenManifest {
+  readonly blobName: string;
+  /** SHA-256 (hex) of the stored (gzip) bytes. */
+  readonly sha256: string;
+  readonly files: number;
+  readonly compressedBytes: number;
+}
+
 /** Port: the frozen selections (Blob Storage `selections`). */
 export interface SelectionArchive {
   /** Stores the ids as a gzip manifest, one per line, streaming; answers where and its SHA-256. */
-  freeze(
-    requestId: string,
-    fileIds: AsyncIterable<string> | Iterable<string>,
-  ): Promise<{ blobName: string; sha256: string; files: number; compressedBytes: number }>;
+  freeze(requestId: string, fileIds: Iterable<string>): Promise<FrozenManifest>;
   /** The ids of a frozen selection, in stored order. */
   read(blobName: string): AsyncIterable<string>;
 }
@@ -63,12 +71,12 @@ export interface SelectionArchive {
 /** Port: what requests need from the catalog (its service implements it). */
 export interface CatalogResolver {
   select(selection: Selection, held: ReadonlySet<string>): Promise<SelectionAnswer>;
-  /** The selection's answer and its file ids, for freezing. */
+  /** The selection's answer and its file ids (produced lazily, in index order), for freezing. */
   resolveFileIds(
     selection: Selection,
     held: ReadonlySet<string>,
   ): Promise<{ answer: SelectionAnswer; fileIds: Iterable<string> }>;
-  daus(): Promise<{ body: Dau[] }>;
+  daus(): Promise<{ readonly body: readonly Dau[] }>;
 }
 
 /** Called once a request is submitted (and again on a repeated submit): where the lifecycle starts. */

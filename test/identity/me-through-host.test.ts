@@ -1,22 +1,31 @@
 /**
  * The built function app (dist/index.js, as `npm test` builds it) on the local Functions host, with tokens from
- * the development issuer: the same path a client takes against `npm start`.
+ * the development issuer (and the Cosmos DB stand-in, where profiles live): the same path a client takes
+ * against `npm start`.
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHost, type RunningHost } from '../../infra/local/host';
+import { readAppFiles } from '../../infra/local/host/app-config';
 import { startDevIssuer, subjectFor, type DevIssuer } from '../../infra/local/standins/dev-issuer';
+import { freeStandInPorts, startStandIns, type StandIns } from '../../infra/local/standins';
+import { parseSettings } from '../../shared/config/settings';
+import { createCosmosClient } from '../../shared/platform/cosmos';
 
 let issuer: DevIssuer;
+let standIns: StandIns;
 let host: RunningHost;
 const logs: string[] = [];
 
 beforeAll(async () => {
   issuer = await startDevIssuer({ port: 0 });
+  standIns = await startStandIns({ ports: freeStandInPorts });
+  const appDir = path.resolve(__dirname, '..', '..');
+  await createAppDatabase({ ...readAppFiles(appDir).settings.Values, ...standIns.env, ...issuer.env });
   host = await startHost({
-    appDir: path.resolve(__dirname, '..', '..'),
+    appDir,
     port: 0,
-    env: { ...issuer.env },
+    env: { ...standIns.env, ...issuer.env },
     log: (line) => logs.push(line),
   });
 });
@@ -24,6 +33,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await host?.close();
   await issuer?.close();
+  await standIns?.close();
 });
 
 describe('GET /api/me on the local host', () => {
@@ -36,6 +46,7 @@ describe('GET /api/me on the local host', () => {
       subjectId: subjectFor('alice@example.org'),
       email: 'alice@example.org',
       roles: ['requester', 'admin'],
+      profile: null,
     });
   });
 
@@ -58,3 +69,11 @@ describe('GET /api/me on the local host', () => {
     expect(logs.join('\n')).not.toContain(token);
   });
 });
+
+/** What the infrastructure provisions before the app starts: its database (profiles live in it). */
+async function createAppDatabase(env: NodeJS.ProcessEnv): Promise<void> {
+  const settings = parseSettings(env);
+  const client = createCosmosClient(settings);
+  await client.databases.createIfNotExists({ id: settings.CosmosDb__databaseName });
+  client.dispose();
+}

@@ -1,6 +1,6 @@
 /**
- * GET /api/me through the real handler, the real settings and the real verifier, against the dev issuer:
- * the path every authenticated endpoint takes.
+ * GET /api/me through the real handler, the real settings and the real verifier, against the dev issuer (and
+ * the Cosmos DB stand-in, where profiles live): the path every authenticated endpoint takes.
  */
 import { HttpRequest, HttpResponse, InvocationContext } from '@azure/functions';
 import { readFileSync } from 'node:fs';
@@ -8,8 +8,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { me } from '../../functions/me';
 import { startDevIssuer, subjectFor, type DevIssuer } from '../../infra/local/standins/dev-issuer';
+import { freeStandInPorts, startStandIns, type StandIns } from '../../infra/local/standins';
+import { parseSettings } from '../../shared/config/settings';
+import { createCosmosClient } from '../../shared/platform/cosmos';
 
 let issuer: DevIssuer;
+let standIns: StandIns;
 
 beforeAll(async () => {
   issuer = await startDevIssuer({ port: 0 });
@@ -18,11 +22,14 @@ beforeAll(async () => {
   ) as {
     Values: Record<string, string>;
   };
-  Object.assign(process.env, example.Values, issuer.env);
+  standIns = await startStandIns({ ports: freeStandInPorts });
+  Object.assign(process.env, example.Values, standIns.env, issuer.env);
+  await createAppDatabase(process.env);
 });
 
 afterAll(async () => {
-  await issuer.close();
+  await issuer?.close();
+  await standIns?.close();
 });
 
 async function callMe(headers: Record<string, string> = {}): Promise<HttpResponse> {
@@ -54,6 +61,7 @@ describe('GET /api/me', () => {
       email: 'alice@example.org',
       name: 'Alice',
       roles: ['requester', 'admin'],
+      profile: null,
     });
   });
 
@@ -91,3 +99,11 @@ describe('GET /api/me', () => {
     await expectProblem(response, 403, 'insufficient-scope');
   });
 });
+
+/** What the infrastructure provisions before the app starts: its database (profiles live in it). */
+async function createAppDatabase(env: NodeJS.ProcessEnv): Promise<void> {
+  const settings = parseSettings(env);
+  const client = createCosmosClient(settings);
+  await client.databases.createIfNotExists({ id: settings.CosmosDb__databaseName });
+  client.dispose();
+}

@@ -7,13 +7,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../infra/local/clock';
 import { startLocalEnvironment, type LocalEnvironment } from '../../infra/local/environment';
+import { parseSettings } from '../../shared/config/settings';
 import { notificationOrchestration } from '../../shared/notifications/activities';
 import { notificationOperationId } from '../../shared/notifications/domain/operation-id';
 import { notificationSchema, type NotificationInput } from '../../shared/notifications/model';
+import { createCosmosClient } from '../../shared/platform/cosmos';
+import { CosmosTimelineStore } from '../../shared/requests/adapters/cosmos-timeline-store';
 import { durableDriver, type DurableDriver } from '../durable/support';
 
 let environment: LocalEnvironment;
 let durable: DurableDriver;
+let timeline: CosmosTimelineStore;
 const logs: string[] = [];
 
 beforeAll(async () => {
@@ -26,7 +30,14 @@ beforeAll(async () => {
     log: (line) => logs.push(line),
   });
   durable = durableDriver(environment.host.url, clock);
+  const settings = parseSettings(environment.appSettings);
+  timeline = new CosmosTimelineStore(createCosmosClient(settings).database(settings.CosmosDb__databaseName));
 });
+
+/** The notification events on the request's timeline (`requestEvents`), as the dashboard will show them. */
+async function notificationEvents(requestId: string) {
+  return (await timeline.read(requestId)).map(({ type, details }) => ({ type, details }));
+}
 
 afterAll(async () => {
   await environment?.close();
@@ -62,6 +73,12 @@ describe('notification orchestration', () => {
     expect(others).toEqual([]);
     expect(mail?.subject).toContain('Osteosarcoma relapse');
     expect(mail?.from).toBe('DoNotReply@notifications.localhost');
+    expect(await notificationEvents('req-plain')).toEqual([
+      {
+        type: 'notification.sent',
+        details: expect.objectContaining({ event: 'request_submitted', subject: mail?.subject }),
+      },
+    ]);
   });
 
   it('retries a send that fails twice and delivers exactly one mail', async () => {
@@ -72,6 +89,7 @@ describe('notification orchestration', () => {
     expect(done).toMatchObject({ runtimeStatus: 'Completed', output: { sent: true } });
     expect(environment.standIns.acsEmail.sendAttempts(operationId)).toBe(3);
     expect(mailsTo('req-flaky@example.org')).toHaveLength(1);
+    expect((await notificationEvents('req-flaky')).map(({ type }) => type)).toEqual(['notification.sent']);
   });
 
   it('abandons a stalled send after the timeout and the retry delivers it once', async () => {
@@ -101,6 +119,15 @@ describe('notification orchestration', () => {
     }
     expect(environment.standIns.acsEmail.sendAttempts(operationId)).toBe(5);
     expect(mailsTo('req-down@example.org')).toEqual([]);
+    expect(await notificationEvents('req-down')).toEqual([
+      {
+        type: 'notification.failed',
+        details: expect.objectContaining({
+          operationId,
+          reason: expect.stringContaining('EmailDeliveryFailed'),
+        }),
+      },
+    ]);
   });
 
   it('fails an instance started with something that is not a notification, naming the field', async () => {
