@@ -1,7 +1,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { durableLifecycleEvents } from '../shared/agreements/adapters/durable-lifecycle-events';
-import { readBodyBytes } from '../shared/agreements/adapters/raw-body';
+import { readBodyBytes } from '../shared/http/body';
 import { maxConnectDeliveryBytes } from '../shared/agreements/connect';
 import type { RequestLifecycleEvents } from '../shared/agreements/ports';
 import { getConnectDeliveries } from '../shared/composition-root';

@@ -14,6 +14,7 @@ import { requireRole, type Principal, type Role } from '../identity/principal';
 import type { TokenVerifier } from '../identity/token-verifier';
 import { AppError, problems, validationFailed, type FieldError, type FieldLocation } from './errors';
 import { correlationIdHeader, toProblemResponse } from './problem';
+import { readBodyBytes } from './body';
 
 /** Who may call: anyone (a token, if sent, must be valid), any signed-in user, or users holding a role. */
 export type AuthRequirement = 'optional' | 'required' | { readonly role: Role };
@@ -212,25 +213,9 @@ async function readJson(request: HttpRequest, spec: HttpHandlerSpec): Promise<un
       headers: { accept: 'application/json' },
     });
   }
-  const maxBytes = spec.maxBodyBytes ?? defaultMaxBodyBytes;
-  const tooLarge = new AppError(problems.payloadTooLarge, `The body must not exceed ${maxBytes} bytes.`);
-  const declaredLength = Number(request.headers.get('content-length') ?? 0);
-  if (declaredLength > maxBytes) throw tooLarge;
-  const chunks: Uint8Array[] = [];
-  let received = 0;
-  if (request.body !== null) {
-    const reader = request.body.getReader();
-    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-      received += chunk.value.byteLength;
-      if (received > maxBytes) {
-        await reader.cancel();
-        throw tooLarge;
-      }
-      chunks.push(chunk.value);
-    }
-  }
+  const body = await readBodyBytes(request, spec.maxBodyBytes ?? defaultMaxBodyBytes);
   try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks)));
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
   } catch {
     throw new AppError(problems.invalidJson, 'The request body is not valid UTF-8 JSON.');
   }

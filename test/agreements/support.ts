@@ -3,8 +3,6 @@
  * contract, for in-process use-case tests), a lifecycle that records what was raised, Connect messages signed
  * as DocuSign signs them, and signing as a recipient on the DocuSign stand-in's pages.
  */
-import https from 'node:https';
-import type { DocuSignStandIn } from '../../infra/local/standins/docusign';
 import { connectSignature } from '../../shared/agreements/connect';
 import type { AgreementSubject, SignerProgress } from '../../shared/agreements/model';
 import type { EnvelopeIndex, EnvelopeRecord, RequestLifecycleEvents } from '../../shared/agreements/ports';
@@ -162,30 +160,4 @@ export function signedHeaders(body: Uint8Array, secrets: readonly string[]): Rec
   return headers;
 }
 
-/** Signs (or declines) as a recipient on the stand-in's signing page, when it is their turn. */
-export async function actAsRecipient(
-  standIn: DocuSignStandIn,
-  caPem: string,
-  envelopeId: string,
-  action: 'sign' | 'decline',
-  reason = '',
-): Promise<string> {
-  const pending = standIn.pendingSignatures().find((each) => each.envelopeId === envelopeId);
-  if (pending === undefined) throw new Error(`nobody's turn on ${envelopeId}`);
-  const target = new URL(pending.url);
-  const form = new URLSearchParams({ token: target.searchParams.get('token')!, action, reason });
-  const status = await new Promise<number>((resolve, reject) => {
-    const request = https.request(
-      `${target.origin}${target.pathname}`,
-      { method: 'POST', ca: caPem, headers: { 'content-type': 'application/x-www-form-urlencoded' } },
-      (response) => {
-        response.resume();
-        resolve(response.statusCode ?? 0);
-      },
-    );
-    request.on('error', reject);
-    request.end(form.toString());
-  });
-  if (status !== 303) throw new Error(`signing page answered ${status}`);
-  return pending.recipientId;
-}
+export { actAsRecipient } from '../docusign-standin/signing';

@@ -1,10 +1,10 @@
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
-import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startDocuSignStandIn, type DocuSignStandIn } from '../../infra/local/standins/docusign';
 import { testCertificates } from '../standins/support';
+import { actAsRecipient } from './signing';
 import { envelopesApi, tinyPdfDocument, trustStandIn } from './support';
 
 let standIn: DocuSignStandIn;
@@ -65,25 +65,9 @@ it('JWT grant, userinfo, create, get, sign in order, Connect signed', async () =
   expect(summary.status).toBe('sent');
   const pending = standIn.pendingSignatures();
   expect(pending.map((each) => each.recipientId)).toEqual(['1']);
+  const { caPem } = await testCertificates();
   for (const recipient of ['1', '2']) {
-    const link = standIn.pendingSignatures()[0]!;
-    expect(link.recipientId).toBe(recipient);
-    const form = new URLSearchParams({ token: new URL(link.url).searchParams.get('token')!, action: 'sign' });
-    const { caPem } = await testCertificates();
-    const status = await new Promise<number>((resolve, reject) => {
-      const target = new URL(link.url);
-      const request = https.request(
-        `${target.origin}${target.pathname}`,
-        { method: 'POST', ca: caPem, headers: { 'content-type': 'application/x-www-form-urlencoded' } },
-        (response) => {
-          response.resume();
-          resolve(response.statusCode ?? 0);
-        },
-      );
-      request.on('error', reject);
-      request.end(form.toString());
-    });
-    expect(status).toBe(303);
+    expect(await actAsRecipient(standIn, caPem, summary.envelopeId, 'sign')).toBe(recipient);
   }
   const envelope = await api.getEnvelope(accountId, summary.envelopeId);
   expect(envelope.status).toBe('completed');

@@ -17,6 +17,7 @@ import {
   type DevIssuer,
   type SigningKey,
 } from '../../infra/local/standins/dev-issuer';
+import { base64url, claims } from '../support/bad-tokens';
 
 let dataDir: string;
 let issuer: DevIssuer;
@@ -65,24 +66,6 @@ async function expectInvalidToken(
   expect(error.headers['www-authenticate']).toMatch(
     /^Bearer error="invalid_token", error_description="[^"]+"$/,
   );
-}
-
-function base64url(value: unknown): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
-}
-
-function claimsFor(email: string): Record<string, unknown> {
-  const iat = Math.floor(Date.now() / 1000);
-  return {
-    iss: issuer.issuer,
-    aud: issuer.audience,
-    sub: subjectFor(email),
-    email,
-    scp: devScope,
-    iat,
-    nbf: iat,
-    exp: iat + 3600,
-  };
 }
 
 describe('dev issuer tokens verified with jose', () => {
@@ -205,13 +188,13 @@ describe('dev issuer tokens verified with jose', () => {
   it('refuses a token whose payload was altered after signing', async () => {
     now = new Date();
     const [header, , signature] = (await issuer.mintToken({ email: 'a@example.org' })).split('.');
-    const forged = `${header}.${base64url({ ...claimsFor('a@example.org'), roles: ['admin'] })}.${signature}`;
+    const forged = `${header}.${base64url({ ...claims(issuer, 'a@example.org'), roles: ['admin'] })}.${signature}`;
     await expectInvalidToken(forged);
   });
 
   it('refuses an unsigned token (alg none)', async () => {
     now = new Date();
-    const token = `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url(claimsFor('a@example.org'))}.`;
+    const token = `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url(claims(issuer, 'a@example.org'))}.`;
     await expectInvalidToken(token);
   });
 
@@ -224,7 +207,7 @@ describe('dev issuer tokens verified with jose', () => {
       Buffer.from(issuerKey.publicJwk.n!, 'base64url'),
     ];
     for (const secret of secrets) {
-      const signingInput = `${base64url({ alg: 'HS256', typ: 'JWT', kid: issuerKey.publicJwk.kid })}.${base64url(claimsFor('a@example.org'))}`;
+      const signingInput = `${base64url({ alg: 'HS256', typ: 'JWT', kid: issuerKey.publicJwk.kid })}.${base64url(claims(issuer, 'a@example.org'))}`;
       const signature = createHmac('sha256', secret).update(signingInput).digest('base64url');
       await expectInvalidToken(`${signingInput}.${signature}`);
     }

@@ -14,11 +14,15 @@ import {
   type SigningKey,
 } from '../../infra/local/standins/dev-issuer';
 
-function base64url(value: unknown): string {
+export function base64url(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
-function claims(issuer: DevIssuer, email: string): Record<string, unknown> {
+/** Valid claims of the issuer for `email`, for tokens assembled by hand. */
+export function claims(
+  issuer: Pick<DevIssuer, 'issuer' | 'audience'>,
+  email: string,
+): Record<string, unknown> {
   const iat = Math.floor(Date.now() / 1000);
   return {
     iss: issuer.issuer,

@@ -2,10 +2,10 @@
  * The body of an HTTP request as bytes, capped: refused at once when `Content-Length` says it is too large,
  * otherwise read chunk by chunk and abandoned as soon as it passes the cap (a sender that lies about its
  * length, or sends none, never makes us hold more than `maxBytes`). For webhooks whose signature covers the
- * exact bytes, and for file uploads. Structural types only, so it works with `@azure/functions`'
- * `HttpRequest` and with a fetch `Request`.
+ * exact bytes, file uploads and JSON bodies (`httpHandler`). Structural types only, so it works with
+ * `@azure/functions`' `HttpRequest` and with a fetch `Request`.
  */
-import { AppError, problems } from '../../http/errors';
+import { AppError, problems } from './errors';
 
 export interface BodySource {
   readonly headers: { get(name: string): string | null };
