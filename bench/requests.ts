@@ -154,8 +154,9 @@ async function copies(
   );
 }
 
+/** One connection: latency of a single caller, not queueing behind others on two cores. */
 async function measure(url: string, headers: Record<string, string>) {
-  const result = await autocannon({ url, headers, connections: 8, duration: 8 });
+  const result = await autocannon({ url, headers, connections: 1, duration: 8 });
   return { p50: result.latency.p50, p99: result.latency.p99, rps: result.requests.average };
 }
 
