@@ -1,3 +1,4 @@
+import * as df from 'durable-functions';
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
 import { selectionSchema } from '../shared/catalog/model';
@@ -14,6 +15,7 @@ import {
 } from '../shared/requests/request-service';
 import { timelineSchema } from '../shared/requests/timeline';
 import { dashboardSchema, requestViewSchema } from '../shared/requests/views';
+import { startOnSubmitted } from '../shared/lifecycle/on-submitted';
 
 /**
  * Data requests (DESIGN §8): drafts from a catalog selection, the set-up wizard's autosave, submit, the
@@ -96,8 +98,15 @@ export const copyRequest = httpHandler(
 
 export const submitRequest = httpHandler(
   { auth: 'required', params: idParameter },
-  async ({ params, request }, principal) =>
-    versioned(await getRequestService().submit(principal, params.id, ifMatch(request))),
+  async ({ params, request }, principal, context) =>
+    versioned(
+      await getRequestService().submit(
+        principal,
+        params.id,
+        ifMatch(request),
+        startOnSubmitted(df.getClient(context), (line) => context.warn(line)),
+      ),
+    ),
 );
 
 export const requestEvents = httpHandler(
@@ -149,6 +158,7 @@ app.http('submitRequest', {
   route: 'requests/{id}/submit',
   methods: ['POST'],
   authLevel: anonymous,
+  extraInputs: [df.input.durableClient()],
   handler: submitRequest,
 });
 app.http('requestEvents', {

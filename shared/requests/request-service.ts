@@ -234,7 +234,13 @@ export class RequestService {
    * on the request) and moves the draft to `submitted`. A request already submitted is answered as it is:
    * submitting twice changes nothing the second time (the lifecycle hook is called again, idempotently).
    */
-  async submit(principal: Principal, id: string, ifMatch: string | null): Promise<VersionedView> {
+  async submit(
+    principal: Principal,
+    id: string,
+    ifMatch: string | null,
+    /** What starts the lifecycle, for this call (the route's durable client); the configured one otherwise. */
+    onSubmitted: OnSubmitted = this.dependencies.onSubmitted,
+  ): Promise<VersionedView> {
     const { stored } = await this.owned(principal, id);
     const current = stored.document;
     if (current.status !== 'draft') {
@@ -242,7 +248,7 @@ export class RequestService {
         requireCurrentVersion(ifMatch, await this.currentVersion(stored), 'request');
       }
       await this.flushQuietly(current);
-      await this.dependencies.onSubmitted(current);
+      await onSubmitted(current);
       return this.versioned(stored, 'owner');
     }
     requireCurrentVersion(ifMatch, await this.currentVersion(stored), 'request');
@@ -294,13 +300,13 @@ export class RequestService {
       // A concurrent submit won (its own frozen manifest stands); anything else changed it under us.
       const now = await this.dependencies.requests.read(current);
       if (now !== undefined && now.document.status !== 'draft') {
-        await this.dependencies.onSubmitted(now.document);
+        await onSubmitted(now.document);
         return this.versioned(now, 'owner');
       }
       throw await this.staleError(principal, current);
     }
     await this.flushQuietly(written.document);
-    await this.dependencies.onSubmitted(written.document);
+    await onSubmitted(written.document);
     return this.versioned(written, 'owner');
   }
 

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { CosmosClient, type Database } from '@azure/cosmos';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDurableExtension } from '../../infra/local/durable';
 import { startHost, type RunningHost } from '../../infra/local/host';
 import { personaClaims, findPersona, seedPersonaProfiles } from '../../infra/local/personas';
 import { startDevIssuer, type DevIssuer } from '../../infra/local/standins/dev-issuer';
@@ -72,6 +73,8 @@ beforeAll(async () => {
     appDir: path.resolve(__dirname, '..', '..'),
     port: 0,
     env: { ...standIns.env, ...issuer.env, CosmosDb__databaseName: DATABASE, CATALOG_REFRESH_SECONDS: '0' },
+    // A submit starts durable work (the requester's mail), as on every Functions host.
+    extensions: [createDurableExtension()],
     log: () => undefined,
   });
 }, 120_000);

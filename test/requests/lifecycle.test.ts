@@ -57,6 +57,18 @@ const submit = (
     headers: etag === null ? {} : { 'if-match': etag },
   });
 
+/** The timeline once the submitted mail (sent asynchronously after submit) is on it. */
+async function settledTimeline(id: string): Promise<Reply['body']> {
+  let body: Reply['body'];
+  await expect
+    .poll(async () => {
+      body = (await system.call('GET', `/api/requests/${id}/events`, { as: 'us-requester' })).body;
+      return body.events.map((event: { type: string }) => event.type);
+    })
+    .toContain('notification.sent');
+  return body;
+}
+
 async function manifestOf(blobName: string): Promise<Buffer> {
   return system.blobs
     .getContainerClient(dataBlobContainers.selections)
@@ -135,11 +147,12 @@ describe('POST /api/requests/{id}/submit', () => {
       expect(again.body.selection.frozen).toEqual(submitted.body.selection.frozen);
     }
     expect(await blobsOf(draft.body.id)).toEqual([submitted.body.selection.frozen.blobName]);
-    const events = await system.call('GET', `/api/requests/${draft.body.id}/events`, { as: 'us-requester' });
-    expect(events.body.events.map((event: { type: string }) => event.type)).toEqual([
+    const events = await settledTimeline(draft.body.id);
+    expect(events.events.map((event: { type: string }) => event.type)).toEqual([
       'request.created',
       'request.updated',
       'request.submitted',
+      'notification.sent',
     ]);
   });
 
@@ -217,10 +230,10 @@ describe('the timeline', () => {
   it('chains every event to its predecessor and detects an altered or removed event', async () => {
     const draft = await completeDraft();
     const done = await submit(draft.body.id, draft.etag);
-    const { body } = await system.call('GET', `/api/requests/${done.body.id}/events`, { as: 'us-requester' });
+    const body = await settledTimeline(done.body.id);
     expect(body.verified).toBe(true);
     expect(body.brokenAt).toBeNull();
-    expect(body.events.map((event: { seq: number }) => event.seq)).toEqual([1, 2, 3]);
+    expect(body.events.map((event: { seq: number }) => event.seq)).toEqual([1, 2, 3, 4]);
     expect(body.events[0].previousHash).toBe('0'.repeat(64));
     expect(body.events[1].previousHash).toBe(body.events[0].hash);
     expect(body.events[2]).toMatchObject({
