@@ -38,7 +38,7 @@ import { requestTimeline } from './notifications/adapters/request-timeline';
 import { BlobSelectionArchive } from './requests/adapters/blob-selection-archive';
 import { CosmosRequestStore } from './requests/adapters/cosmos-request-store';
 import { CosmosTimelineStore } from './requests/adapters/cosmos-timeline-store';
-import type { OnSubmitted, TimelineStore } from './requests/ports';
+import type { TimelineStore } from './requests/ports';
 import { RequestService } from './requests/request-service';
 import { CosmosUserStore } from './users/adapters/cosmos-user-store';
 import { ProfileService } from './users/profile-service';
@@ -142,9 +142,6 @@ export const getGrantStore: () => GrantStore = once(() => new CosmosGrantStore(g
 /** The append-only request timeline (Cosmos `requestEvents`, hash-chained). */
 export const getTimelineStore: () => TimelineStore = once(() => new CosmosTimelineStore(getCosmosDatabase()));
 
-/** Where a submitted request's lifecycle starts; nothing yet (the agreements issue starts the orchestration). */
-const startLifecycle: OnSubmitted = () => Promise.resolve();
-
 /** Drafts, the wizard, rules, submit, the timeline and the dashboard. */
 export const getRequestService: () => RequestService = once(
   () =>
@@ -157,7 +154,6 @@ export const getRequestService: () => RequestService = once(
       catalog: getCatalogService(),
       held: getHeldDausLookup(),
       profiles: getProfileService(),
-      onSubmitted: startLifecycle,
       now: () => new Date(),
       newId: () => randomUUID(),
       log: (line) => console.warn(line),

@@ -70,7 +70,6 @@ export interface RequestServiceDependencies {
   readonly catalog: CatalogResolver;
   readonly held: HeldDausLookup;
   readonly profiles: ProfileLookup;
-  readonly onSubmitted: OnSubmitted;
   readonly now: () => Date;
   readonly newId: () => string;
   readonly log: (line: string) => void;
@@ -238,8 +237,8 @@ export class RequestService {
     principal: Principal,
     id: string,
     ifMatch: string | null,
-    /** What starts the lifecycle, for this call (the route's durable client); the configured one otherwise. */
-    onSubmitted: OnSubmitted = this.dependencies.onSubmitted,
+    /** What a submit starts (also on a repeated submit, so a start lost to a crash happens then). */
+    onSubmitted: OnSubmitted,
   ): Promise<VersionedView> {
     const { stored } = await this.owned(principal, id);
     const current = stored.document;
