@@ -11,6 +11,7 @@ import './agreement-template';
 import './samples';
 import './openapi';
 import './notifications';
+import './request-lifecycle';
 import './docusign-webhook';
 
 // A missing or malformed setting stops the app at start, naming the setting, instead of failing the first

@@ -16,6 +16,8 @@ import {
 import { timelineSchema } from '../shared/requests/timeline';
 import { dashboardSchema, requestViewSchema } from '../shared/requests/views';
 import { startOnSubmitted } from '../shared/lifecycle/on-submitted';
+import { raiseEventTo } from '../shared/lifecycle/raise-event';
+import { lifecycleEvents, lifecycleInstanceId } from '../shared/lifecycle/request-lifecycle-contract';
 
 /**
  * Data requests (DESIGN §8): drafts from a catalog selection, the set-up wizard's autosave, submit, the
@@ -109,6 +111,29 @@ export const submitRequest = httpHandler(
     ),
 );
 
+export const withdrawBody = z
+  .strictObject({ reason: z.string().trim().max(2000).default('') })
+  .meta({ id: 'Withdrawal', description: 'Why the request is withdrawn (optional)' });
+
+export const withdrawRequest = httpHandler(
+  { auth: 'required', params: idParameter, body: withdrawBody, optionalBody: true },
+  async ({ params, body, request }, principal, context) => {
+    const client = df.getClient(context);
+    const withdrawn = await getRequestService().withdraw(
+      principal,
+      params.id,
+      ifMatch(request),
+      body.reason,
+      async (requestDocument, withdrawal) => {
+        const instanceId = lifecycleInstanceId(requestDocument.id);
+        const raised = await raiseEventTo(client, instanceId, lifecycleEvents.withdrawn, withdrawal);
+        if (raised === 'no-instance') context.warn(`request ${requestDocument.id}: no lifecycle to withdraw`);
+      },
+    );
+    return versioned(withdrawn);
+  },
+);
+
 export const requestEvents = httpHandler(
   { auth: 'required', params: idParameter },
   async ({ params }, principal) => ({
@@ -160,6 +185,13 @@ app.http('submitRequest', {
   authLevel: anonymous,
   extraInputs: [df.input.durableClient()],
   handler: submitRequest,
+});
+app.http('withdrawRequest', {
+  route: 'requests/{id}/withdraw',
+  methods: ['POST'],
+  authLevel: anonymous,
+  extraInputs: [df.input.durableClient()],
+  handler: withdrawRequest,
 });
 app.http('requestEvents', {
   route: 'requests/{id}/events',
@@ -243,6 +275,18 @@ export const requestRoutes: readonly ApiRoute[] = [
     spec: submitRequest.spec,
     responses: { 200: { description: 'The submitted request (new ETag)', schema: requestViewSchema } },
     problemStatuses: [404, 412, 422, 428],
+  },
+  {
+    method: 'post',
+    path: '/api/requests/{id}/withdraw',
+    summary: 'Withdraw a submitted request that still waits (for signatures, an upload or a committee)',
+    description:
+      'Needs If-Match. The request is `withdrawn` at once: an open envelope is voided, reviews end and their ' +
+      'links stop working. DAUs already approved or vended keep their access. Withdrawing again answers the ' +
+      'request unchanged; a draft is deleted instead (409).',
+    spec: withdrawRequest.spec,
+    responses: { 200: { description: 'The withdrawn request (new ETag)', schema: requestViewSchema } },
+    problemStatuses: [404, 409, 412, 428],
   },
   {
     method: 'get',

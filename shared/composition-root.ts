@@ -39,6 +39,7 @@ import { BlobSelectionArchive } from './requests/adapters/blob-selection-archive
 import { CosmosRequestStore } from './requests/adapters/cosmos-request-store';
 import { CosmosTimelineStore } from './requests/adapters/cosmos-timeline-store';
 import type { TimelineStore } from './requests/ports';
+import { RequestProgress } from './requests/progress';
 import { RequestService } from './requests/request-service';
 import { CosmosUserStore } from './users/adapters/cosmos-user-store';
 import { ProfileService } from './users/profile-service';
@@ -142,11 +143,25 @@ export const getGrantStore: () => GrantStore = once(() => new CosmosGrantStore(g
 /** The append-only request timeline (Cosmos `requestEvents`, hash-chained). */
 export const getTimelineStore: () => TimelineStore = once(() => new CosmosTimelineStore(getCosmosDatabase()));
 
+/** The requests container (`/ownerId` partitions). */
+const getRequestStore = once(() => new CosmosRequestStore(getCosmosDatabase()));
+
+/** How the lifecycle's activities change a submitted request (status derived, timeline recorded). */
+export const getRequestProgress: () => RequestProgress = once(
+  () =>
+    new RequestProgress({
+      requests: getRequestStore(),
+      timeline: getTimelineStore(),
+      now: () => new Date(),
+      log: (line) => console.warn(line),
+    }),
+);
+
 /** Drafts, the wizard, rules, submit, the timeline and the dashboard. */
 export const getRequestService: () => RequestService = once(
   () =>
     new RequestService({
-      requests: new CosmosRequestStore(getCosmosDatabase()),
+      requests: getRequestStore(),
       timeline: getTimelineStore(),
       archive: new BlobSelectionArchive(() =>
         getBlobServiceClient().getContainerClient(dataBlobContainers.selections),

@@ -27,6 +27,8 @@ export interface HttpHandlerSpec {
   readonly body?: z.ZodType;
   /** Largest accepted body in bytes (default 1 MiB). */
   readonly maxBodyBytes?: number;
+  /** No body at all (no content type, nothing sent) counts as `{}`: for bodies whose fields all have defaults. */
+  readonly optionalBody?: boolean;
 }
 
 type Parsed<S extends HttpHandlerSpec, K extends 'query' | 'params' | 'body'> = S extends {
@@ -204,7 +206,12 @@ const jsonMediaType = /^application\/(?:[\w.+-]+\+)?json$/i;
 
 /** Reads the body as JSON, refusing a wrong content type (415) and stopping as soon as it exceeds the cap (413). */
 async function readJson(request: HttpRequest, spec: HttpHandlerSpec): Promise<unknown> {
-  const [mediaType = '', ...parameters] = (request.headers.get('content-type') ?? '').split(';');
+  const contentType = request.headers.get('content-type');
+  if (spec.optionalBody === true && contentType === null) {
+    const body = await readBodyBytes(request, spec.maxBodyBytes ?? defaultMaxBodyBytes);
+    if (body.byteLength === 0) return {};
+  }
+  const [mediaType = '', ...parameters] = (contentType ?? '').split(';');
   const charset = parameters
     .map((parameter) => parameter.trim().toLowerCase())
     .find((p) => p.startsWith('charset='));

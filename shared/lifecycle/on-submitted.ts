@@ -1,9 +1,12 @@
 import type { DurableClient } from 'durable-functions';
-import { notificationOrchestration } from '../notifications/activities';
-import { notificationOperationId } from '../notifications/domain/operation-id';
-import { notificationSchema, type NotificationInput } from '../notifications/model';
+import type { NotificationInput } from '../notifications/model';
 import type { RequestDocument } from '../requests/model';
 import type { OnSubmitted } from '../requests/ports';
+import {
+  lifecycleInstanceId,
+  requestLifecycleOrchestration,
+  type LifecycleInput,
+} from './request-lifecycle-contract';
 
 /** The requester's "request submitted" mail; none when the token that created the request had no e-mail. */
 export function submittedNotification(request: RequestDocument): NotificationInput | undefined {
@@ -22,21 +25,20 @@ export function submittedNotification(request: RequestDocument): NotificationInp
 }
 
 /**
- * What a submit starts, through the route's durable client: the "request submitted" mail as its own
- * `notification` orchestration, under an instance id derived from the mail (a repeated submit finds it and
- * starts nothing). Until the request orchestration exists this is the whole lifecycle. A failure to start is
- * logged, never turned into a failed submit: the request is submitted, and submitting again retries.
+ * What a submit starts, through the route's durable client: the request's `requestLifecycle` orchestration,
+ * under the instance id derived from the request id, so a repeated submit finds it and starts nothing. A
+ * failure to start is logged, never turned into a failed submit: the request is submitted, and submitting
+ * again starts it then.
  */
 export function startOnSubmitted(client: DurableClient, log: (line: string) => void): OnSubmitted {
   return async (request) => {
-    const notification = submittedNotification(request);
-    if (notification === undefined) return;
-    const instanceId = `notification-${notificationOperationId(notificationSchema.parse(notification))}`;
+    const instanceId = lifecycleInstanceId(request.id);
     try {
       if ((await existingInstance(client, instanceId)) !== undefined) return;
-      await client.startNew(notificationOrchestration, { instanceId, input: notification });
+      const input: LifecycleInput = { requestId: request.id };
+      await client.startNew(requestLifecycleOrchestration, { instanceId, input });
     } catch (error) {
-      log(`request ${request.id}: could not start its submitted mail: ${(error as Error).message}`);
+      log(`request ${request.id}: could not start its lifecycle: ${(error as Error).message}`);
     }
   };
 }

@@ -88,3 +88,64 @@ export const lifecycleEventSchemas = {
 export function isExpiryReason(reason: string | undefined): boolean {
   return /\bexpired\b/i.test(reason ?? '');
 }
+
+// --- the request orchestration's children (DESIGN §8) ------------------------------------------------------
+
+/** The input of `requestLifecycle`. */
+export const lifecycleInputSchema = z.object({ requestId: z.uuid() });
+export type LifecycleInput = z.infer<typeof lifecycleInputSchema>;
+
+/** One DAU's committee review (a sub-orchestration of `requestLifecycle`, one per DAU needing review). */
+export const dauReviewOrchestration = 'dauReview';
+/** Copying one DAU's files into the requester's project space, then granting access (a sub-orchestration). */
+export const dauVendingOrchestration = 'dauVending';
+
+const dauIdPattern = /^[A-Za-z0-9_]{1,60}$/;
+
+function childInstanceId(requestId: string, stage: string, dauId: string): string {
+  if (!dauIdPattern.test(dauId)) throw new Error(`Not a DAU id: ${JSON.stringify(dauId)}`);
+  return `${lifecycleInstanceId(requestId)}-${stage}-${dauId}`;
+}
+
+/** The instance id of a DAU's review: events for one DAU's decision go here. */
+export function reviewInstanceId(requestId: string, dauId: string): string {
+  return childInstanceId(requestId, 'review', dauId);
+}
+
+export function vendingInstanceId(requestId: string, dauId: string): string {
+  return childInstanceId(requestId, 'vend', dauId);
+}
+
+/** The input of both children: which request, which DAU. */
+export const dauStageInputSchema = z.object({
+  requestId: z.uuid(),
+  dauId: z.string().regex(dauIdPattern),
+});
+export type DauStageInput = z.infer<typeof dauStageInputSchema>;
+
+/** What a DAU's review ended with (its output). */
+export const dauReviewOutcomeSchema = z.object({
+  decision: z.enum(['approved', 'rejected', 'withdrawn']),
+  /** When the decision was made (the orchestration's time), ISO 8601: an approval starts the access period. */
+  at: z.iso.datetime(),
+});
+export type DauReviewOutcome = z.infer<typeof dauReviewOutcomeSchema>;
+
+export const dauVendingInputSchema = dauStageInputSchema.extend({
+  /** When access was approved (for open and held DAUs: when vending began); the grant's period starts here. */
+  approvedAt: z.iso.datetime(),
+});
+export type DauVendingInput = z.infer<typeof dauVendingInputSchema>;
+
+/** External events a DAU's review waits for (raised to `reviewInstanceId`). */
+export const reviewEvents = {
+  /** A committee member decided (through the e-mailed link or signed in); recorded before it is raised. */
+  decision: 'ReviewDecision',
+  /** The requester uploaded a revised agreement while this DAU was returned to them. */
+  agreementRevised: 'AgreementRevised',
+  /** The request was withdrawn: the review ends, its links stop working. */
+  withdrawn: lifecycleEvents.withdrawn,
+} as const;
+
+/** `AgreementRevised` carries the upload it is about. */
+export const agreementRevisedSchema = agreementUploadedSchema;

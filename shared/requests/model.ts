@@ -28,6 +28,8 @@ export const REQUEST_STATUSES = [
   'expired',
   'withdrawn',
   'signature_declined',
+  /** DocuSign voided the envelope (it expired, or was voided there): the request ended with the reason. */
+  'agreement_voided',
   'revoked',
 ] as const;
 export const requestStatusSchema = z.enum(REQUEST_STATUSES);
@@ -47,6 +49,8 @@ export const DAU_STATUSES = [
   'expired',
   'revoked',
   'withdrawn',
+  /** The request ended before this DAU was decided (the agreement was declined or voided). */
+  'closed',
 ] as const;
 export const dauStatusSchema = z.enum(DAU_STATUSES);
 export type DauStatus = z.infer<typeof dauStatusSchema>;

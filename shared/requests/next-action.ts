@@ -81,6 +81,8 @@ export function nextAction(
       return action('request-extension', 'Access ends soon: request an extension');
     case 'signature_declined':
       return action('copy-request', 'A signatory declined: copy the request to start again');
+    case 'agreement_voided':
+      return action('copy-request', 'The agreement was voided: copy the request to start again');
     case 'rejected':
     case 'expired':
     case 'withdrawn':

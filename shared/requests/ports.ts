@@ -81,3 +81,9 @@ export interface CatalogResolver {
 
 /** Called once a request is submitted (and again on a repeated submit): where the lifecycle starts. */
 export type OnSubmitted = (request: RequestDocument) => Promise<void>;
+
+/** Called once a withdrawal is recorded (and again on a repeated withdraw): tells the lifecycle to end. */
+export type OnWithdrawn = (
+  request: RequestDocument,
+  withdrawal: { by: string; reason: string },
+) => Promise<void>;

@@ -21,6 +21,8 @@ export const requestProblems = {
   wizardIncomplete: problemKind('wizard-incomplete', 422, 'The set-up wizard is not complete'),
   /** Only a draft changes through PATCH, DELETE and the selection. */
   notDraft: problemKind('request-not-draft', 409, 'Only a draft can be changed'),
+  /** Withdraw is for a submitted request still waiting for something; a draft is deleted instead. */
+  notWithdrawable: problemKind('request-not-withdrawable', 409, 'The request cannot be withdrawn now'),
 } as const;
 
 /** Codes of informational findings: a type URI like the problems', never an error. */

@@ -46,6 +46,7 @@ import {
   InvalidContinuationError,
   type CatalogResolver,
   type OnSubmitted,
+  type OnWithdrawn,
   type RequestStore,
   type SelectionArchive,
   type TimelineStore,
@@ -55,6 +56,24 @@ import { submitRefusal } from './rules';
 import { canonicalJson, verifyChain, type Timeline } from './timeline';
 import { assess, toDashboardItem, toRequestView, type DashboardItem, type RequestView } from './views';
 import { defaultFolderName } from './wizard';
+
+/** A request waiting for someone (signatories, the requester, a committee) can be withdrawn. */
+const withdrawableStatuses: ReadonlySet<RequestStatus> = new Set([
+  'submitted',
+  'awaiting_signatures',
+  'awaiting_agreement_upload',
+  'in_review',
+  'returned',
+  'partially_approved',
+]);
+
+/** DAUs a withdrawal ends: those not yet decided. */
+const waitingDauStatuses: ReadonlySet<RequestDau['status']> = new Set([
+  'submitted',
+  'awaiting_agreement',
+  'in_review',
+  'returned',
+]);
 
 export const DEFAULT_DASHBOARD_PAGE = 20;
 export const MAX_DASHBOARD_PAGE = 100;
@@ -306,6 +325,62 @@ export class RequestService {
     }
     await this.flushQuietly(written.document);
     await onSubmitted(written.document);
+    return this.versioned(written, 'owner');
+  }
+
+  // --- withdraw ----------------------------------------------------------------------------------------
+
+  /**
+   * The owner ends a submitted request that still waits (for signatures, an upload, a committee or a
+   * revision): it becomes `withdrawn` at once (review links stop working with it) and the lifecycle is told
+   * to end what still waits (voiding an open envelope, ending reviews). DAUs already approved or vended keep
+   * their state; their access is the grant's. Withdrawing again answers the request as it is.
+   */
+  async withdraw(
+    principal: Principal,
+    id: string,
+    ifMatch: string | null,
+    reason: string,
+    onWithdrawn: OnWithdrawn,
+  ): Promise<VersionedView> {
+    const { stored } = await this.owned(principal, id);
+    const current = stored.document;
+    const withdrawal = { by: principal.subjectId, reason };
+    if (current.status === 'withdrawn') {
+      if (ifMatch === null || ifMatch.trim() === '') {
+        requireCurrentVersion(ifMatch, await this.currentVersion(stored), 'request');
+      }
+      await this.flushQuietly(current);
+      await onWithdrawn(current, withdrawal);
+      return this.versioned(stored, 'owner');
+    }
+    requireCurrentVersion(ifMatch, await this.currentVersion(stored), 'request');
+    if (!withdrawableStatuses.has(current.status)) {
+      throw new AppError(
+        requestProblems.notWithdrawable,
+        current.status === 'draft'
+          ? 'A draft is not submitted: delete it instead.'
+          : `The request is ${current.status}; only a request still waiting can be withdrawn.`,
+      );
+    }
+    await this.flush(current);
+    const next = this.nextRevision(current, principal, 'request.withdrawn', reason === '' ? {} : { reason });
+    const withdrawn: RequestDocument = {
+      ...next,
+      status: 'withdrawn',
+      daus: next.daus.map((dau) =>
+        waitingDauStatuses.has(dau.status) ? { ...dau, status: 'withdrawn' } : dau,
+      ),
+    };
+    let written: Stored<RequestDocument>;
+    try {
+      written = await this.dependencies.requests.replace(withdrawn, stored.etag);
+    } catch (error) {
+      if (!(error instanceof StaleWriteError)) throw error;
+      throw await this.staleError(principal, current);
+    }
+    await this.flushQuietly(written.document);
+    await onWithdrawn(written.document, withdrawal);
     return this.versioned(written, 'owner');
   }
 

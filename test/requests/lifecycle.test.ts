@@ -444,6 +444,7 @@ describe('GET /api/requests (the dashboard)', () => {
       expired: null,
       withdrawn: null,
       signature_declined: 'copy-request',
+      agreement_voided: 'copy-request',
       revoked: null,
     });
     expect(nextAction({ ...base, status: 'in_review' }, wizard, [], 'committee')?.code).toBe('review');
