@@ -8,6 +8,7 @@
  */
 import { AppError, problems } from '../http/errors';
 import { newEventSchema, type NewEvent, type RequestDau, type RequestDocument } from './model';
+import type { Stored } from '../platform/stored';
 import { StaleWriteError, type RequestStore, type TimelineStore } from './ports';
 import { derivedStatus } from './status';
 
@@ -24,14 +25,17 @@ export type ProgressChange = (request: RequestDocument) => RequestDocument | und
 /** Conditional writes retried this often before the activity fails (and the orchestrator retries it). */
 const maxAttempts = 8;
 
+/** Owners remembered per process: a request's owner never changes, and a point read is far cheaper. */
+const maxRememberedOwners = 10_000;
+
 export class RequestProgress {
+  private readonly owners = new Map<string, string>();
+
   constructor(private readonly dependencies: RequestProgressDependencies) {}
 
   /** The request by id, whoever owns it; a missing request is an error (the lifecycle only runs for one). */
   async read(requestId: string): Promise<RequestDocument> {
-    const stored = await this.dependencies.requests.find(requestId);
-    if (stored === undefined) throw new AppError(problems.notFound, `No request ${requestId}.`);
-    return stored.document;
+    return (await this.stored(requestId)).document;
   }
 
   /**
@@ -46,8 +50,7 @@ export class RequestProgress {
   ): Promise<RequestDocument> {
     const { requests, now } = this.dependencies;
     for (let attempt = 1; ; attempt += 1) {
-      const stored = await requests.find(requestId);
-      if (stored === undefined) throw new AppError(problems.notFound, `No request ${requestId}.`);
+      const stored = await this.stored(requestId);
       await this.flush(stored.document);
       const changed = change(stored.document);
       if (changed === undefined) {
@@ -72,6 +75,22 @@ export class RequestProgress {
         if (!(error instanceof StaleWriteError) || attempt >= maxAttempts) throw error;
       }
     }
+  }
+
+  /** A point read in the owner's partition once the owner is known; the first read is by id across owners. */
+  private async stored(requestId: string): Promise<Stored<RequestDocument>> {
+    const { requests } = this.dependencies;
+    const ownerId = this.owners.get(requestId);
+    const stored =
+      ownerId === undefined
+        ? await requests.find(requestId)
+        : await requests.read({ id: requestId, ownerId });
+    if (stored === undefined) throw new AppError(problems.notFound, `No request ${requestId}.`);
+    if (ownerId === undefined) {
+      if (this.owners.size >= maxRememberedOwners) this.owners.delete(this.owners.keys().next().value!);
+      this.owners.set(requestId, stored.document.ownerId);
+    }
+    return stored;
   }
 
   private async flush(document: RequestDocument): Promise<void> {
