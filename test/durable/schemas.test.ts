@@ -53,4 +53,25 @@ describe.each([
       await t.close();
     }
   });
+
+  it('schedules a pending timer passed into a second Task.any only once', async () => {
+    const t = await startDurableHost({ durable: { schema } });
+    try {
+      const id = await t.start('sharedDeadline', 1);
+      const events = () => t.durable.history(id) ?? [];
+      const handled = (name: string) =>
+        expect.poll(() => events().some((event) => event.EventType === 15 && event.Name === name)).toBe(true);
+      await t.raise(id, 'A', 'a');
+      await handled('A');
+      await t.raise(id, 'B', 'b');
+      await handled('B');
+      await expect.poll(() => events().some((event) => event.EventType === 5)).toBe(true);
+      await t.raise(id, 'C', 'c');
+      expect((await t.waitFor(id, 'Completed')).output).toEqual({ echoed: { a: 'a', b: 'b' }, c: 'c' });
+      expect(events().filter((event) => event.EventType === 10)).toHaveLength(1);
+      expect(events().find((event) => event.EventType === 4)).toMatchObject({ EventId: 1 });
+    } finally {
+      await t.close();
+    }
+  });
 });

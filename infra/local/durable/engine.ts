@@ -34,10 +34,12 @@ import { ConcurrencyLimiter } from './limiter';
 import {
   ActionType,
   actionLabel,
+  actionOrigins,
   flattenActions,
   idsConsumed,
   preEncodedInputJson,
   ReplaySchema,
+  type ActionOrigin,
   type OrchestratorAction,
   type OrchestratorState,
   type ReplaySchemaVersion,
@@ -347,7 +349,8 @@ export class DurableEngine {
     });
 
     const ops: StoreOp[] = [dequeue];
-    const failure = result.failure ?? (result.state ? this.applyActions(episode, result.state) : undefined);
+    const failure =
+      result.failure ?? (result.state ? this.applyActions(episode, result.state, history) : undefined);
     const state = result.state;
     if ('customStatus' in (state ?? {}))
       episode.meta.customStatusJson = JSON.stringify(state?.customStatus ?? null);
@@ -454,7 +457,11 @@ export class DurableEngine {
   }
 
   /** Returns a failure message if the instance must fail (non-determinism, unsupported action). */
-  private applyActions(episode: EpisodeBuilder, state: OrchestratorState): string | undefined {
+  private applyActions(
+    episode: EpisodeBuilder,
+    state: OrchestratorState,
+    history: readonly HistoryEvent[],
+  ): string | undefined {
     const flat = flattenActions(state.actions);
     episode.flat = flat;
     const slots = episode.meta.slots;
@@ -468,10 +475,18 @@ export class DurableEngine {
           `history has ${actionLabel(slotAction(slot))} but the orchestrator now schedules ${actionLabel(action)}`,
         );
       }
+      if (slot.reuseOf !== undefined && JSON.stringify(action) !== JSON.stringify(flat[slot.reuseOf])) {
+        return nonDeterminism(
+          episode.meta,
+          i,
+          `history has the pending ${actionLabel(action)} of action #${slot.reuseOf} here, but the orchestrator now schedules a different one`,
+        );
+      }
       if (
         action.actionType === ActionType.CreateTimer &&
         action.isCanceled === true &&
-        slot.canceled !== true
+        slot.canceled !== true &&
+        slot.reuseOf === undefined // the original slot (the same action object) drops the timer
       ) {
         slots[i] = { ...slot, canceled: true };
         const timer = this.findTimer(episode.meta, slot.taskId);
@@ -485,11 +500,23 @@ export class DurableEngine {
         `history has ${actionLabel(slotAction(slots[flat.length]!))} but the orchestrator no longer schedules it`,
       );
     }
+    const reuse = new ReuseFinder(
+      flat,
+      actionOrigins(state.actions, this.settings.schema),
+      slots,
+      history,
+      episode,
+    );
     for (let i = slots.length; i < flat.length; i++) {
       const action = flat[i]!;
       const unsupported = unsupportedReason(action);
       if (unsupported !== undefined)
         return `Orchestrator function '${episode.meta.name}' failed: ${unsupported}`;
+      const reuseOf = reuse.find(i);
+      if (reuseOf !== undefined) {
+        slots.push({ ...slots[reuseOf]!, reuseOf });
+        continue;
+      }
       const taskId = idsConsumed(action) > 0 ? episode.meta.nextId++ : undefined;
       slots.push({
         actionType: action.actionType,
@@ -893,6 +920,71 @@ export class DurableEngine {
     });
     this.inFlight.add(tracked);
     void tracked.finally(() => this.inFlight.delete(tracked));
+  }
+}
+
+/**
+ * A task the orchestrator passes into a later `Task.any`/`Task.all` while it is still pending (a deadline timer
+ * raced by several waits, a child or an activity that outlived an earlier race) shows up again in the action
+ * list, inside the new compound action. The SDK does not give it a new id (`trackOpenTask` numbers only tasks
+ * without one), so the engine must neither take an id nor schedule it again. The protocol carries no task
+ * identity, so a repeat is recognised as: a compound's child, equal (as JSON) to the action of an earlier yield
+ * whose task has not completed. (The real extension treats every compound child as new and schedules it again,
+ * so the SDK's ids and DTFx's drift apart: azure-functions-durable-js#574.) Limitation: a *new* task that equals
+ * a still-pending one from an earlier yield (same timer deadline, same activity name and input) is taken for a
+ * reuse; within one yield equal children are always separate tasks.
+ */
+class ReuseFinder {
+  private readonly keys = new Map<number, string>();
+  private completed: Set<number> | undefined;
+
+  constructor(
+    private readonly flat: readonly OrchestratorAction[],
+    private readonly origins: readonly ActionOrigin[],
+    private readonly slots: readonly ActionSlot[],
+    private readonly history: readonly HistoryEvent[],
+    private readonly episode: EpisodeBuilder,
+  ) {}
+
+  /** The earlier slot whose pending task the action at `index` repeats, if any. */
+  find(index: number): number | undefined {
+    const action = this.flat[index]!;
+    const origin = this.origins[index];
+    if (origin?.inCompound !== true || idsConsumed(action) === 0) return undefined;
+    for (let j = 0; j < index; j++) {
+      const slot = this.slots[j]!;
+      if (
+        slot.reuseOf === undefined &&
+        slot.taskId !== undefined &&
+        slot.actionType === action.actionType &&
+        slot.name === slotName(action) &&
+        this.origins[j]!.yieldIndex < origin.yieldIndex &&
+        this.key(j) === this.key(index) &&
+        this.pending(j, slot.taskId)
+      ) {
+        return j;
+      }
+    }
+    return undefined;
+  }
+
+  private key(index: number): string {
+    let key = this.keys.get(index);
+    if (key === undefined) {
+      key = JSON.stringify(this.flat[index]);
+      this.keys.set(index, key);
+    }
+    return key;
+  }
+
+  private pending(index: number, taskId: number): boolean {
+    if (this.flat[index]!.retryOptions !== undefined) {
+      return Object.values(this.episode.meta.retries).some((retry) => retry.slot === index);
+    }
+    this.completed ??= new Set(
+      this.history.map(completedTaskId).filter((id): id is number => id !== undefined),
+    );
+    return !this.completed.has(taskId);
   }
 }
 

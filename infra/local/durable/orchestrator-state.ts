@@ -87,6 +87,37 @@ export function flattenActions(actions: readonly (readonly OrchestratorAction[])
   return flat;
 }
 
+/** Where an entry of `flattenActions` comes from: the yield that scheduled it, and whether as a compound's child. */
+export interface ActionOrigin {
+  readonly yieldIndex: number;
+  readonly inCompound: boolean;
+}
+
+/**
+ * Parallel to `flattenActions`. V1 sends one inner array per yield (compound children already flattened into
+ * it, so an array of several entries is a compound); V2+ sends one array whose entries are the yields.
+ */
+export function actionOrigins(
+  actions: readonly (readonly OrchestratorAction[])[],
+  schema: ReplaySchemaVersion,
+): ActionOrigin[] {
+  const origins: ActionOrigin[] = [];
+  let yieldIndex = 0;
+  const visit = (action: OrchestratorAction, origin: ActionOrigin): void => {
+    if (action.compoundActions === undefined) origins.push(origin);
+    else for (const child of action.compoundActions) visit(child, { ...origin, inCompound: true });
+  };
+  for (const group of actions) {
+    if (schema === ReplaySchema.V1) {
+      const origin = { yieldIndex: yieldIndex++, inCompound: group.length > 1 };
+      for (const action of group) visit(action, origin);
+    } else {
+      for (const action of group) visit(action, { yieldIndex: yieldIndex++, inCompound: false });
+    }
+  }
+  return origins;
+}
+
 /** Sequence ids an action consumes when it is scheduled (protocols §2.3 table, long timers disabled). */
 export function idsConsumed(action: OrchestratorAction): number {
   return action.actionType === ActionType.WaitForExternalEvent ||

@@ -33,6 +33,11 @@ export interface ActionSlot {
   readonly taskId?: number;
   /** Set once a timer slot is reported cancelled, so its timer is dropped. */
   canceled?: boolean;
+  /**
+   * The slot of the same task when a still-pending task was passed into a later `Task.any`/`Task.all`: the SDK
+   * repeats its action there but keeps its id, so nothing was scheduled for this slot.
+   */
+  readonly reuseOf?: number;
 }
 
 /** A call with retry in flight, keyed in `retries` by the id the SDK awaits next (an attempt, then its timer). */
