@@ -27,7 +27,10 @@ export interface EnvelopeService {
   /** Sends a draft; an envelope already sent (or further) is left alone, so calling twice sends once. */
   send(envelopeId: string): Promise<void>;
   get(envelopeId: string): Promise<EnvelopeState>;
-  /** Voids an envelope still in flight; one already completed, declined or voided is left alone. */
+  /**
+   * Ends an envelope still open: voids one sent, discards a draft never sent (DocuSign deletes drafts, it does
+   * not void them); one already completed, declined, voided or deleted is left alone.
+   */
   void(envelopeId: string, reason: string): Promise<void>;
 }
 
@@ -78,4 +81,10 @@ export interface RequestLifecycleEvents {
    * orchestration (not started, or purged); any other failure throws.
    */
   raiseEnvelopeOutcome(requestId: string, outcome: EnvelopeOutcome): Promise<'raised' | 'no-instance'>;
+}
+
+/** The request's copy of its signers' progress (so the dashboard reads it with the request). */
+export interface RequestSignerProgress {
+  /** Merges `signers` into the request's agreement (forward only); a request that is gone is skipped. */
+  record(requestId: string, envelopeId: string, signers: readonly SignerProgress[]): Promise<void>;
 }

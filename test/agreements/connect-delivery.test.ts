@@ -44,14 +44,24 @@ function setup(options: { secrets?: readonly string[]; instances?: (requestId: s
   }
   const lifecycle = new RecordingLifecycle(options.instances);
   const logs: string[] = [];
-  const deliveries = new ConnectDeliveries({ secrets: () => options.secrets ?? [secret], envelopes: index });
+  // What the request's copy of the progress was told: the index's progress after each delivery with news.
+  const copied: { requestId: string; statuses: string[] }[] = [];
+  const deliveries = new ConnectDeliveries({
+    secrets: () => options.secrets ?? [secret],
+    envelopes: index,
+    requests: {
+      record: async (requestId, _envelopeId, signers) => {
+        copied.push({ requestId, statuses: signers.map((signer) => signer.status) });
+      },
+    },
+  });
   const receive = (delivery: Delivery) =>
     deliveries.receive(
       { body: delivery.body, headers: asReceived(delivery.headers) },
       { lifecycle, log: (line) => logs.push(line) },
     );
   index.calls.length = 0;
-  return { index, lifecycle, logs, receive };
+  return { index, lifecycle, logs, receive, copied };
 }
 
 function delivery(
@@ -177,8 +187,8 @@ describe('signer progress', () => {
 });
 
 describe('ConnectDeliveries', () => {
-  it('moves signer progress on a recipient event and records the delivery', async () => {
-    const { index, receive, lifecycle } = setup();
+  it('moves signer progress on a recipient event, copies it onto the request and records the delivery', async () => {
+    const { index, receive, lifecycle, copied } = setup();
     const result = await receive(
       delivery({
         event: 'recipient-completed',
@@ -197,6 +207,7 @@ describe('ConnectDeliveries', () => {
       'sent',
       'pending',
     ]);
+    expect(copied).toEqual([{ requestId: 'request-a', statuses: ['completed', 'sent', 'pending'] }]);
     expect(index.deliveries.get(envelopeA)?.size).toBe(1);
     expect(lifecycle.raised).toEqual([]);
   });
@@ -226,7 +237,7 @@ describe('ConnectDeliveries', () => {
   });
 
   it('never regresses progress when deliveries arrive out of order', async () => {
-    const { index, receive } = setup();
+    const { index, receive, copied } = setup();
     await receive(
       delivery({
         event: 'recipient-completed',
@@ -248,6 +259,11 @@ describe('ConnectDeliveries', () => {
       'completed',
       'completed',
       'sent',
+    ]);
+    // The request is told what the index holds, never the late news itself.
+    expect(copied.map((copy) => copy.statuses)).toEqual([
+      ['completed', 'completed', 'sent'],
+      ['completed', 'completed', 'sent'],
     ]);
   });
 

@@ -317,6 +317,25 @@ describe('envelopes', () => {
     ).toHaveLength(1);
   });
 
+  it('discards a draft never sent (DocuSign refuses to void one), and then leaves it alone', async () => {
+    const service = new DocuSignEnvelopeService(connection);
+    const draft = await service.createDraft(definitionFor('void-draft'));
+    // What the stand-in answers a void of a draft, as DocuSign does.
+    const { api, accountId } = await envelopesApi(standIn);
+    await expect(
+      api.update(accountId, draft, { envelope: { status: 'voided', voidedReason: 'Withdrawn' } }),
+    ).rejects.toMatchObject({
+      response: { status: 400, data: { errorCode: 'ENVELOPE_CANNOT_VOID_INVALID_STATE' } },
+    });
+    await service.void(draft, 'Withdrawn');
+    await service.void(draft, 'Withdrawn again');
+    expect(await service.get(draft)).toMatchObject({ status: 'deleted' });
+    // Nobody was ever asked to sign it, and a deleted draft is never sent.
+    expect(standIn.pendingSignatures().filter((each) => each.envelopeId === draft)).toEqual([]);
+    await service.send(draft);
+    expect(await service.get(draft)).toMatchObject({ status: 'deleted' });
+  });
+
   it('fails with DocuSign’s error code for an envelope that does not exist', async () => {
     const service = new DocuSignEnvelopeService(connection);
     await expect(service.get('6a1f1b8e-0000-4000-8000-000000000000')).rejects.toMatchObject({

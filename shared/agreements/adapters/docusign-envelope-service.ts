@@ -15,7 +15,7 @@ import https from 'node:https';
 import { createRequire } from 'node:module';
 import type { AxiosStatic } from 'axios';
 import type * as DocuSignSdk from 'docusign-esign';
-import type { ApiClient, EnvelopesApi, Recipient } from 'docusign-esign';
+import type { ApiClient, EnvelopesApi, FoldersApi, Recipient } from 'docusign-esign';
 import type { Settings } from '../../config/settings';
 import type { EnvelopeDefinition } from '../envelope-definition';
 import { envelopeFields } from '../envelope-definition';
@@ -45,6 +45,7 @@ export class DocuSignError extends Error {
 
 interface Session {
   readonly envelopes: EnvelopesApi;
+  readonly folders: FoldersApi;
   readonly accountId: string;
   readonly expiresAt: number;
 }
@@ -141,16 +142,30 @@ export class DocuSignEnvelopeService implements EnvelopeService {
   }
 
   async void(envelopeId: string, reason: string): Promise<void> {
-    if (finalEnvelopeStatuses.has(await this.status(envelopeId))) return;
-    try {
-      await this.call('void the envelope', ({ envelopes, accountId }) =>
-        envelopes.update(accountId, envelopeId, { envelope: { status: 'voided', voidedReason: reason } }),
-      );
-    } catch (error) {
-      // Completed, declined or voided in the meantime: there is nothing left to void.
-      if (finalEnvelopeStatuses.has(await this.status(envelopeId))) return;
-      throw error;
+    for (let attempt = 1; ; attempt++) {
+      const status = await this.status(envelopeId);
+      if (finalEnvelopeStatuses.has(status)) return;
+      try {
+        // DocuSign refuses to void a draft (only sent or delivered envelopes are voided): a draft that was
+        // never sent is discarded by moving it to the recycle bin, which deletes it.
+        if (status === 'created') await this.discardDraft(envelopeId);
+        else {
+          await this.call('void the envelope', ({ envelopes, accountId }) =>
+            envelopes.update(accountId, envelopeId, { envelope: { status: 'voided', voidedReason: reason } }),
+          );
+        }
+        return;
+      } catch (error) {
+        // Sent, completed, declined or voided in the meantime: look again (once) and do what fits now.
+        if (attempt >= 2) throw error;
+      }
     }
+  }
+
+  private async discardDraft(envelopeId: string): Promise<void> {
+    await this.call('discard the draft', ({ folders, accountId }) =>
+      folders.moveEnvelopes(accountId, 'recyclebin', { foldersRequest: { envelopeIds: [envelopeId] } }),
+    );
   }
 
   private async status(envelopeId: string): Promise<string> {
@@ -237,6 +252,7 @@ export class DocuSignEnvelopeService implements EnvelopeService {
     const lifetimeMs = Number(token.body.expires_in ?? tokenLifetimeSeconds) * 1000;
     return {
       envelopes: new docusign.EnvelopesApi(client),
+      folders: new docusign.FoldersApi(client),
       accountId: account.accountId,
       expiresAt: started + lifetimeMs,
     };

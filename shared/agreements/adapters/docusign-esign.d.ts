@@ -58,4 +58,14 @@ declare module 'docusign-esign' {
       options: { envelope: { status: string; voidedReason?: string } },
     ): Promise<unknown>;
   }
+
+  export class FoldersApi {
+    constructor(apiClient: ApiClient);
+    /** `PUT …/folders/{folderId}`: moves envelopes; to `recyclebin` a draft is deleted. */
+    moveEnvelopes(
+      accountId: string,
+      folderId: string,
+      options: { foldersRequest: { envelopeIds: string[]; fromFolderId?: string } },
+    ): Promise<unknown>;
+  }
 }

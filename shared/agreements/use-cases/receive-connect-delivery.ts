@@ -3,8 +3,8 @@
  * with one of our secrets) — before that nothing is read or written, a failed proof is 401 and nothing
  * else; then we find whose envelope it is (an unknown one is acknowledged and logged, so Connect stops
  * retrying); a delivery seen before changes nothing; otherwise the signers' progress moves forward (never
- * back, whatever order deliveries arrive in) and an envelope that completed, was declined or voided is
- * raised to the request's orchestration. The delivery is recorded last, once everything it caused is done:
+ * back, whatever order deliveries arrive in), in the envelope index and on the request (for the dashboard),
+ * and an envelope that completed, was declined or voided is raised to the request's orchestration. The delivery is recorded last, once everything it caused is done:
  * a failure before that answers 5xx, Connect retries, and the retry does the (idempotent) work again.
  *
  * There is no user here: the signature is the authorization.
@@ -21,7 +21,7 @@ import {
 } from '../connect';
 import { agreementProblems, mergeSignerProgress } from '../model';
 import { outcomeOfDelivery } from '../outcome';
-import type { EnvelopeIndex, RequestLifecycleEvents } from '../ports';
+import type { EnvelopeIndex, RequestLifecycleEvents, RequestSignerProgress } from '../ports';
 
 export interface ConnectDelivery {
   /** The body exactly as received: the signature covers these bytes. */
@@ -47,6 +47,8 @@ export interface ConnectDeliveryDependencies {
   /** The configured Connect HMAC secrets (several while a key is being rotated). */
   readonly secrets: () => readonly string[];
   readonly envelopes: EnvelopeIndex;
+  /** The signers' progress is copied onto the request too, for the dashboard. */
+  readonly requests: RequestSignerProgress;
 }
 
 export interface ConnectDeliveryContext {
@@ -82,6 +84,9 @@ export class ConnectDeliveries {
       news.length === 0
         ? undefined
         : await envelopes.updateSigners(envelopeId, (known) => mergeSignerProgress(known, news));
+    // Also when the index did not change: a retry after a failure here brings the request up to date.
+    if (updated !== undefined)
+      await this.dependencies.requests.record(envelope.requestId, envelopeId, updated.signers);
 
     const outcome = outcomeOfDelivery(payload);
     let raised: { status: EnvelopeOutcome['status']; to: 'raised' | 'no-instance' } | undefined;

@@ -20,6 +20,7 @@ import { DocuSignApiError, docuSignTime, escapeHtml } from './http';
 import {
   envelopeDefinitionSchema,
   envelopeUpdateSchema,
+  folderMoveSchema,
   notificationInputSchema,
   type EnvelopeNotification,
   type StoredDelivery,
@@ -277,7 +278,8 @@ export class EnvelopeService {
           'A voidedReason is required to void an envelope.',
         );
       }
-      if (!['created', 'sent', 'delivered'].includes(envelope.status)) {
+      // As DocuSign: a draft cannot be voided (it is discarded through the recycle bin instead).
+      if (!isOpen(envelope)) {
         throw new DocuSignApiError(
           400,
           'ENVELOPE_CANNOT_VOID_INVALID_STATE',
@@ -317,6 +319,41 @@ export class EnvelopeService {
     }
     await this.persist(envelope, effects);
     return { envelopeId };
+  }
+
+  /**
+   * `PUT …/folders/recyclebin` with `{envelopeIds}`: a draft moved there is deleted (how DocuSign discards a
+   * draft); an envelope that already ended just moves. The stand-in keeps no other folders, and an envelope
+   * still out for signature is refused here: void it first.
+   */
+  async moveToFolder(accountId: string, folderId: string, body: unknown): Promise<Json> {
+    this.checkAccount(accountId);
+    if (folderId !== 'recyclebin') {
+      throw new DocuSignApiError(400, 'FOLDER_NOT_FOUND', `The stand-in has no folder '${folderId}'.`);
+    }
+    const parsed = folderMoveSchema.safeParse(body ?? {});
+    if (!parsed.success) {
+      throw new DocuSignApiError(
+        400,
+        'INVALID_REQUEST_BODY',
+        parsed.error.issues.map(describeIssue).join('; '),
+      );
+    }
+    const envelopes = parsed.data.envelopeIds.map((envelopeId) => this.find(accountId, envelopeId));
+    const open = envelopes.find(isOpen);
+    if (open !== undefined) {
+      throw new DocuSignApiError(
+        400,
+        'ENVELOPE_INVALID_STATUS',
+        `The stand-in does not delete envelope ${open.envelopeId}, which is '${open.status}': void it.`,
+      );
+    }
+    for (const envelope of envelopes) {
+      if (envelope.status !== 'created') continue;
+      this.setStatus(envelope, 'deleted');
+      await this.persist(envelope, new Effects());
+    }
+    return {};
   }
 
   documents(accountId: string, envelopeId: string): Json {

@@ -29,6 +29,8 @@
  *     …/envelopes/{envelopeId}/recipients                    GET (?include_tabs=true)
  *     …/envelopes/{envelopeId}/documents[/{documentId}]      GET (the PDF as sent; `combined` for one document)
  *     …/envelopes/{envelopeId}/notification                  GET, PUT (reminders, expirations)
+ *   /restapi/v2.1/accounts/{accountId}/folders/recyclebin   PUT {envelopeIds}: a draft is deleted (discarded);
+ *                                                            voiding a draft is refused, as DocuSign does
  *   GET  /signing/{envelopeId}/{recipientId}?token=…       a recipient's signing page (the link in the mail)
  *   POST /signing/{envelopeId}/{recipientId}               form: token, action=sign|decline, reason
  *   GET  /pending, /pending.json                           pending signatures with their links
@@ -228,6 +230,12 @@ export async function startDocuSignStandIn(options: DocuSignStandInOptions): Pro
         'AUTHORIZATION_INVALID_TOKEN',
         'The access token provided is expired, revoked or malformed.',
       );
+    }
+    const folder = /^\/restapi\/v2\.1\/accounts\/([^/]+)\/folders\/([^/]+)\/?$/.exec(url.pathname);
+    if (folder !== null && request.method === 'PUT') {
+      const [accountId, folderId] = [folder[1]!, folder[2]!].map(decodeURIComponent) as [string, string];
+      const body = parseJson(await readBody(request, maxFormBytes));
+      return sendJson(response, 200, await envelopes.moveToFolder(accountId, folderId, body));
     }
     const match =
       /^\/restapi\/v2\.1\/accounts\/([^/]+)\/envelopes(?:\/([^/]+)(?:\/(recipients|documents|notification)(?:\/([^/]+))?)?)?\/?$/.exec(

@@ -137,12 +137,27 @@ export const envelopeDefinitionSchema = z
 export type EnvelopeDefinitionInput = z.infer<typeof envelopeDefinitionSchema>;
 
 /** Body of `PUT …/envelopes/{id}`: void, send a draft, or nothing (with `resend_envelope=true`). */
+/** `PUT …/folders/{folderId}` (FoldersApi.moveEnvelopes). */
+export const folderMoveSchema = z.strictObject({
+  envelopeIds: z.array(z.string().min(1).max(100)).min(1).max(100),
+  fromFolderId: z.string().max(100).optional(),
+});
+
 export const envelopeUpdateSchema = z.strictObject({
   status: z.enum(['voided', 'sent']).optional(),
   voidedReason: z.string().trim().min(1).max(200).optional(),
 });
 
-export const envelopeStatuses = ['created', 'sent', 'delivered', 'completed', 'declined', 'voided'] as const;
+/** `deleted`: a draft moved to the recycle bin (`PUT …/folders/recyclebin`), which is how a draft is discarded. */
+export const envelopeStatuses = [
+  'created',
+  'sent',
+  'delivered',
+  'completed',
+  'declined',
+  'voided',
+  'deleted',
+] as const;
 export type EnvelopeStatus = (typeof envelopeStatuses)[number];
 export const recipientStatuses = ['created', 'sent', 'delivered', 'completed', 'declined'] as const;
 
