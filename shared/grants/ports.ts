@@ -1,3 +1,4 @@
+import type { Stored } from '../platform/stored';
 import type { GrantDocument } from './model';
 
 /** Port: the `grants` container. */
@@ -6,4 +7,8 @@ export interface GrantStore {
   put(grant: GrantDocument): Promise<GrantDocument>;
   /** Every grant of the user, live or not. */
   listForUser(userId: string): Promise<GrantDocument[]>;
+  /** One grant by id, with its version. */
+  read(id: string, userId: string): Promise<Stored<GrantDocument> | undefined>;
+  /** Replaces when the stored version is still `etag`; throws `StaleWriteError` otherwise. */
+  replace(grant: GrantDocument, etag: string): Promise<Stored<GrantDocument>>;
 }

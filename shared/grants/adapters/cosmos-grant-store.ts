@@ -2,7 +2,7 @@ import type { Database, ItemDefinition } from '@azure/cosmos';
 import { ConditionalDocuments } from '../../platform/cosmos-conditional';
 import { lazyContainer } from '../../platform/cosmos-containers';
 import { cosmosContainers } from '../../platform/storage-layout';
-import { StaleWriteError } from '../../platform/stored';
+import { StaleWriteError, type Stored } from '../../platform/stored';
 import { grantDocumentSchema, type GrantDocument } from '../model';
 import type { GrantStore } from '../ports';
 
@@ -25,6 +25,14 @@ export class CosmosGrantStore implements GrantStore {
       if (existing === undefined) throw error;
       return existing.document;
     }
+  }
+
+  read(id: string, userId: string): Promise<Stored<GrantDocument> | undefined> {
+    return this.documents.read(id, userId);
+  }
+
+  replace(grant: GrantDocument, etag: string): Promise<Stored<GrantDocument>> {
+    return this.documents.replace(grant, etag);
   }
 
   async listForUser(userId: string): Promise<GrantDocument[]> {
