@@ -13,6 +13,11 @@ import './openapi';
 import './notifications';
 import './request-lifecycle';
 import './docusign-webhook';
+import './provisioning';
+import './admin';
+import './agreements';
+import './reviews';
+import './review-links';
 
 // A missing or malformed setting stops the app at start, naming the setting, instead of failing the first
 // request that needs it.

@@ -1,9 +1,13 @@
 import { app } from '@azure/functions';
 import { correlated } from '../shared/http/handler';
 import { buildOpenApiDocument } from '../shared/http/openapi';
+import { agreementRoutes } from './agreements';
 import { catalogRoutes } from './catalog';
 import { meRoutes } from './me';
 import { requestRoutes } from './requests';
+import { provisioningRoutes } from './provisioning';
+import { adminRoutes } from './admin';
+import { reviewRoutes } from './reviews';
 
 /** `GET /api/openapi.json`: the API description, generated once from the handlers' own zod schemas. */
 const document = JSON.stringify(
@@ -11,6 +15,10 @@ const document = JSON.stringify(
     ...catalogRoutes,
     ...meRoutes,
     ...requestRoutes,
+    ...provisioningRoutes,
+    ...adminRoutes,
+    ...agreementRoutes,
+    ...reviewRoutes,
   ]),
 );
 

@@ -8,12 +8,17 @@ import {
   recordStageFailureActivity,
   recordStageFailureInputSchema,
   requestRefSchema,
+  startOpenBranchesActivity,
+  startOpenBranchesInputSchema,
+  type DauBranchInput,
   type LifecyclePlan,
 } from '../shared/lifecycle/lifecycle-activities';
 import { submittedNotification } from '../shared/lifecycle/on-submitted';
-import { raiseEventTo } from '../shared/lifecycle/raise-event';
-import { requestLifecycle } from '../shared/lifecycle/request-lifecycle';
+import { existingInstance, raiseEventTo } from '../shared/lifecycle/raise-event';
+import { dauBranch, requestLifecycle } from '../shared/lifecycle/request-lifecycle';
 import {
+  dauBranchInstanceId,
+  dauBranchOrchestration,
   requestLifecycleOrchestration,
   reviewEvents,
   reviewInstanceId,
@@ -29,6 +34,18 @@ export const planRequestLifecycle: ActivityHandler = async (input: unknown): Pro
     daus: request.daus.map((dau) => ({ id: dau.id, agreementRequired: dau.agreementRequired })),
     ...(notification === undefined ? {} : { submittedNotification: notification }),
   };
+};
+
+/** Starts each open or held DAU's branch under its own instance id, unless it runs already (a retry). */
+export const startOpenBranches: ActivityHandler = async (input: unknown, context) => {
+  const { requestId, dauIds, approvedAt } = startOpenBranchesInputSchema.parse(input);
+  const client = df.getClient(context);
+  for (const dauId of dauIds) {
+    const instanceId = dauBranchInstanceId(requestId, dauId);
+    if ((await existingInstance(client, instanceId)) !== undefined) continue;
+    const branch: DauBranchInput = { requestId, dauId, review: false, approvedAt };
+    await client.startNew(dauBranchOrchestration, { instanceId, input: branch });
+  }
 };
 
 /** After a withdrawal: every review still waiting ends (its links stop working with it). */
@@ -55,9 +72,15 @@ export const recordStageFailure: ActivityHandler = async (input: unknown) => {
 };
 
 export const requestLifecycleOrchestrator: OrchestrationHandler = requestLifecycle;
+export const dauBranchOrchestrator: OrchestrationHandler = dauBranch;
 
 df.app.orchestration(requestLifecycleOrchestration, requestLifecycleOrchestrator);
+df.app.orchestration(dauBranchOrchestration, dauBranchOrchestrator);
 df.app.activity(planRequestLifecycleActivity, { handler: planRequestLifecycle });
+df.app.activity(startOpenBranchesActivity, {
+  handler: startOpenBranches,
+  extraInputs: [df.input.durableClient()],
+});
 df.app.activity(endReviewBranchesActivity, {
   handler: endReviewBranches,
   extraInputs: [df.input.durableClient()],

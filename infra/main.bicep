@@ -60,6 +60,9 @@ param emailSenderAddress string = ''
 @description('Reply-To of the app\'s mail (optional).')
 param emailReplyTo string = ''
 
+@description('Who is mailed when a committee\'s decision deadline passes (comma-separated addresses; empty: nobody).')
+param reviewAdminEmails string = ''
+
 @description('DocuSign OAuth host: account-d.docusign.com (developer sandbox) or account.docusign.com (production).')
 param docuSignOAuthBasePath string = 'account-d.docusign.com'
 
@@ -68,6 +71,12 @@ param docuSignIntegrationKey string = ''
 
 @description('DocuSign user id (GUID) the app impersonates with the JWT grant.')
 param docuSignUserId string = ''
+
+@description('Blob service URI of the source data the catalog files are copied from (empty: the data storage account). The app identity needs Storage Blob Data Reader and Storage Blob Delegator there.')
+param sourceDataBlobServiceUri string = ''
+
+@description('Container of the source data, holding every catalog file at its filePath.')
+param sourceDataContainerName string = 'source'
 
 @description('Cosmos DB capacity: serverless (pay per request, nothing at idle) or shared autoscale throughput (1000 RU/s max) for sustained load.')
 param cosmosServerless bool = true
@@ -91,6 +100,7 @@ var taskHubName = 'DataRequests'
 var secretNames = {
   docuSignPrivateKey: 'docusign-private-key'
   docuSignConnectHmacKeys: 'docusign-connect-hmac-keys'
+  reviewLinkSigningKey: 'review-link-signing-key'
 }
 
 // Every Cosmos container of shared/platform/storage-layout.ts (`cosmosContainers`) with its partition key and TTL
@@ -182,6 +192,8 @@ module dataStorage 'br/public:avm/res/storage/storage-account:0.33.0' = {
         { name: 'documents', publicAccess: 'None' }
         // Frozen selections: one gzip manifest of file ids per submitted request.
         { name: 'selections', publicAccess: 'None' }
+        // Vending plans: a vend's batches of files to copy (`<requestId>/<dauId>/<n>.json`).
+        { name: 'vending-plans', publicAccess: 'None' }
       ]
       diagnosticSettings: diagnostics
     }
@@ -191,8 +203,9 @@ module dataStorage 'br/public:avm/res/storage/storage-account:0.33.0' = {
   }
 }
 
-// The vending storage account (vended project containers, user-delegation SAS downloads) comes with the vending
-// issue: its module goes here, its setting beside DataStorage__blobServiceUri, its roles in role-assignments.bicep.
+// Vended project containers (one per requester's project) and their user-delegation SAS download links live in
+// the data storage account for now (VendingStorage__blobServiceUri): its Blob Data Contributor and Delegator
+// roles cover them. A separate vending account goes here, with its roles in role-assignments.bicep.
 
 // Cosmos DB for NoSQL: serverless by default. Keys off (Entra data-plane RBAC only), TLS 1.2, 7-day continuous
 // backup (free tier of point-in-time restore).
@@ -352,6 +365,10 @@ module functionApp 'br/public:avm/res/web/site:0.24.0' = {
           CosmosDb__accountEndpoint: cosmos.outputs.endpoint
           CosmosDb__databaseName: databaseName
           DataStorage__blobServiceUri: dataEndpoints.blob
+          SourceData__blobServiceUri: empty(sourceDataBlobServiceUri) ? dataEndpoints.blob : sourceDataBlobServiceUri
+          SourceData__containerName: sourceDataContainerName
+          VendingStorage__blobServiceUri: dataEndpoints.blob
+          VendingStorage__downloadLinkMinutes: '60'
           AZURE_CLIENT_ID: identity.outputs.clientId
           CATALOG_REFRESH_SECONDS: '5'
           AUTH__issuer: authIssuer
@@ -373,6 +390,11 @@ module functionApp 'br/public:avm/res/web/site:0.24.0' = {
           DocuSign__reminderFrequencyDays: '2'
           DocuSign__expireAfterDays: '30'
           DocuSign__statusPollMinutes: '60'
+          Reviews__linkSigningKey: '@Microsoft.KeyVault(SecretUri=${secretsBaseUri}/${secretNames.reviewLinkSigningKey}/)'
+          Reviews__decisionDays: '14'
+          Reviews__reminderDays: '5'
+          Reviews__linkValidityDays: '30'
+          Reviews__adminEmails: reviewAdminEmails
         }
       }
     ]

@@ -16,9 +16,13 @@ import {
 } from './agreements/adapters/docusign-envelope-service';
 import { agreementProblems } from './agreements/model';
 import type { EnvelopeService } from './agreements/ports';
+import { requestSignerProgress } from './agreements/adapters/request-signer-progress';
+import { AgreementDocuments } from './agreements/use-cases/agreement-documents';
+import { AgreementLifecycle } from './agreements/use-cases/agreement-lifecycle';
 import { ConnectDeliveries } from './agreements/use-cases/receive-connect-delivery';
 import { CosmosCatalogStore } from './catalog/adapters/cosmos-catalog-store';
 import { CatalogService } from './catalog/catalog-service';
+import type { Dau } from './catalog/model';
 import type { HeldDausLookup } from './catalog/ports';
 import { publicBaseUrl } from './config/public-base-url';
 import { getSettings } from './config/settings';
@@ -35,6 +39,14 @@ import { CosmosGrantStore } from './grants/adapters/cosmos-grant-store';
 import { GrantsHeldLookup } from './grants/held-daus';
 import type { GrantStore } from './grants/ports';
 import { requestTimeline } from './notifications/adapters/request-timeline';
+import { AccessService } from './provisioning/access-service';
+import { BlobPlanStore } from './provisioning/adapters/blob-plan-store';
+import { BlobProjectStorage } from './provisioning/adapters/blob-project-storage';
+import { sourceBlobService, vendingBlobService } from './provisioning/adapters/blob-services';
+import { CosmosCatalogFiles } from './provisioning/adapters/cosmos-catalog-files';
+import { CosmosRequestDirectory } from './provisioning/adapters/cosmos-request-directory';
+import { ReadSasSigner } from './provisioning/adapters/read-sas';
+import { VendingService } from './provisioning/vending-service';
 import { BlobSelectionArchive } from './requests/adapters/blob-selection-archive';
 import { CosmosRequestStore } from './requests/adapters/cosmos-request-store';
 import { CosmosTimelineStore } from './requests/adapters/cosmos-timeline-store';
@@ -43,6 +55,12 @@ import { RequestProgress } from './requests/progress';
 import { RequestService } from './requests/request-service';
 import { CosmosUserStore } from './users/adapters/cosmos-user-store';
 import { ProfileService } from './users/profile-service';
+import { CatalogDauCounts } from './reviews/adapters/catalog-dau-counts';
+import { CosmosReviewStore } from './reviews/adapters/cosmos-review-store';
+import { ReviewLinkSigner } from './reviews/link-tokens';
+import { reviewProblems } from './reviews/model';
+import { ReviewDecisions } from './reviews/use-cases/review-decisions';
+import { ReviewRounds } from './reviews/use-cases/review-rounds';
 
 /** Builds a value on first call and returns the same value afterwards. */
 function once<T>(build: () => T): () => T {
@@ -107,7 +125,33 @@ export const getConnectDeliveries: () => ConnectDeliveries = once(
     new ConnectDeliveries({
       secrets: () => getSettings().DocuSign__connectHmacKeys,
       envelopes: getEnvelopeIndex(),
+      requests: requestSignerProgress(getRequestProgress),
     }),
+);
+
+/** The agreement step's activities: envelope, status poll, signed / ended, the wait for an upload. */
+export const getAgreementLifecycle: () => AgreementLifecycle = once(() => {
+  const settings = getSettings();
+  return new AgreementLifecycle({
+    progress: getRequestProgress(),
+    envelopes: getEnvelopeService,
+    index: getEnvelopeIndex(),
+    template: getAgreementStore(),
+    uploads: getAgreementStore(),
+    envelopeOptions: () => ({
+      webhookUrl: `${publicBaseUrl(settings)}/api/webhooks/docusign`,
+      reminderDelayDays: settings.DocuSign__reminderDelayDays,
+      reminderFrequencyDays: settings.DocuSign__reminderFrequencyDays,
+      expireAfterDays: settings.DocuSign__expireAfterDays,
+    }),
+    pollMinutes: settings.DocuSign__statusPollMinutes,
+    now: () => new Date(),
+  });
+});
+
+/** Uploading, listing and downloading the signed agreement (owner; admins read). */
+export const getAgreementDocuments: () => AgreementDocuments = once(
+  () => new AgreementDocuments({ progress: getRequestProgress(), uploads: getAgreementStore() }),
 );
 
 // --- catalog --------------------------------------------------------------------------------------------
@@ -191,3 +235,106 @@ export const getNotificationService: () => NotificationService = once(() => {
     now: () => new Date(),
   });
 });
+
+// --- reviews --------------------------------------------------------------------------------------------
+
+/** Signs and checks committee decision links (`Reviews__linkSigningKey`); 503 when no key is configured. */
+export const getReviewLinkSigner: () => ReviewLinkSigner = once(() => {
+  const key = getSettings().Reviews__linkSigningKey;
+  if (key === undefined) {
+    throw new AppError(reviewProblems.linksUnavailable, 'Committee decision links are not configured here.', {
+      cause: new Error('missing setting: Reviews__linkSigningKey'),
+    });
+  }
+  return new ReviewLinkSigner(key);
+});
+
+const getReviewStore = once(() => new CosmosReviewStore(getCosmosDatabase()));
+const catalogDaus = async () => (await getCatalogService().daus()).body;
+
+/** What the `dauReview` orchestration's activities do (rounds, reminders, tally, outcome, deadline). */
+export const getReviewRounds: () => ReviewRounds = once(() => {
+  const settings = getSettings();
+  return new ReviewRounds({
+    store: getReviewStore(),
+    progress: getRequestProgress(),
+    daus: catalogDaus,
+    signer: getReviewLinkSigner,
+    counts: new CatalogDauCounts(getCatalogService()),
+    settings: {
+      decisionDays: settings.Reviews__decisionDays,
+      reminderDays: settings.Reviews__reminderDays,
+      linkValidityDays: settings.Reviews__linkValidityDays,
+      adminEmails: settings.Reviews__adminEmails,
+    },
+  });
+});
+
+/** Committee members deciding, through their e-mailed links or signed in, and their review queue. */
+export const getReviewDecisions: () => ReviewDecisions = once(
+  () =>
+    new ReviewDecisions({
+      store: getReviewStore(),
+      requests: getRequestStore(),
+      timeline: getTimelineStore(),
+      daus: catalogDaus,
+      signer: getReviewLinkSigner,
+      agreements: getAgreementStore(),
+      now: () => new Date(),
+    }),
+);
+
+// --- provisioning ---------------------------------------------------------------------------------------
+
+/** Project spaces (the vending account) and the source data they are copied from, server-side. */
+const getProjectStorage = once(() => {
+  const settings = getSettings();
+  const vending = vendingBlobService(settings);
+  const source = sourceBlobService(settings);
+  return new BlobProjectStorage({
+    vending,
+    vendingSigner: new ReadSasSigner(vending),
+    source: source.getContainerClient(settings.SourceData__containerName),
+    sourceSigner: new ReadSasSigner(source),
+  });
+});
+
+/** Copy plans, one blob per batch (`vending-plans`). */
+const getPlanStore = once(
+  () => new BlobPlanStore(() => getBlobServiceClient().getContainerClient(dataBlobContainers.vendingPlans)),
+);
+
+/** The catalog's DAUs as stored (their access duration), without the in-memory index. */
+const readCatalogDaus = (): Promise<Dau[]> => new CosmosCatalogStore(getCosmosDatabase()).readDaus();
+
+/** The steps of `dauVending`: plan, copy, progress, complete. */
+export const getVendingService: () => VendingService = once(
+  () =>
+    new VendingService({
+      progress: getRequestProgress(),
+      archive: new BlobSelectionArchive(() =>
+        getBlobServiceClient().getContainerClient(dataBlobContainers.selections),
+      ),
+      catalogFiles: new CosmosCatalogFiles(getCosmosDatabase()),
+      daus: readCatalogDaus,
+      plans: getPlanStore(),
+      storage: getProjectStorage(),
+      grants: getGrantStore(),
+    }),
+);
+
+/** Vended files and links, close-out, extension, revocation, and the steps of `grantAccess`. */
+export const getAccessService: () => AccessService = once(
+  () =>
+    new AccessService({
+      progress: getRequestProgress(),
+      grants: getGrantStore(),
+      plans: getPlanStore(),
+      storage: getProjectStorage(),
+      daus: readCatalogDaus,
+      directory: new CosmosRequestDirectory(getCosmosDatabase()),
+      now: () => new Date(),
+      downloadLinkMinutes: getSettings().VendingStorage__downloadLinkMinutes,
+      adminEmails: getSettings().Reviews__adminEmails,
+    }),
+);

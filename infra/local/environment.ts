@@ -3,10 +3,12 @@
  * DocuSign, the development token issuer), the Durable engine and the local Functions host running the function
  * app — what `npm start` runs and what integration tests start on free ports.
  */
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseSettings } from '../../shared/config/settings';
 import { createCosmosClient } from '../../shared/platform/cosmos';
-import type { Clock } from './clock';
+import { AdjustableClock, type Clock } from './clock';
+import { clockEndpoint, clockPath } from './clock-endpoint';
 import { lockDataDir } from './data-dir-lock';
 import { createDurableExtension } from './durable';
 import { startHost, type RunningHost } from './host';
@@ -14,6 +16,8 @@ import { readAppFiles } from './host/app-config';
 import { removeEndpointsFile, writeEndpointsFile, type Endpoints } from './endpoints-file';
 import { startDevIssuer, type DevIssuer } from './standins/dev-issuer';
 import { freeStandInPorts, startStandIns, type StandIns } from './standins';
+import { findPersona } from './personas';
+import { loadOrCreateReviewLinkKey } from './review-link-key';
 
 export interface LocalEnvironmentOptions {
   /** The function app folder; our own app (the repository root) by default. */
@@ -61,18 +65,28 @@ export async function startLocalEnvironment(
     for (const close of closers.reverse()) await close();
   };
   try {
+    // Without a clock of its own (tests bring a virtual one), time is real plus what `npm run clock` added.
+    const clockFile = dataDir === undefined ? undefined : path.join(dataDir, 'clock.json');
+    if (options.fresh === true && clockFile !== undefined) rmSync(clockFile, { force: true });
+    const adjustable = options.clock === undefined ? new AdjustableClock(clockFile) : undefined;
+    const clock = options.clock ?? adjustable!;
     const standIns = await startStandIns({
       dataDir: options.dataDir,
       fresh: options.fresh,
       ports: free ? freeStandInPorts : undefined,
-      clock: options.clock,
+      clock,
       log,
     });
     closers.push(() => standIns.close());
     const issuer = await startDevIssuer({ dataDir: options.dataDir, port: free ? 0 : undefined, log });
     closers.push(() => issuer.close());
     const appDir = options.appDir ?? repositoryRoot;
-    const env = { ...standIns.env, ...issuer.env, ...options.settings };
+    // Committee links are signed with a key of this data folder; the admin persona hears of missed deadlines.
+    const reviews = {
+      Reviews__linkSigningKey: loadOrCreateReviewLinkKey(options.dataDir),
+      Reviews__adminEmails: findPersona('admin').email,
+    };
+    const env = { ...standIns.env, ...issuer.env, ...reviews, ...options.settings };
     // The app's own settings (local.settings*.json) under the stand-ins' endpoints, as the host will apply them.
     const appSettings = { ...readAppFiles(appDir).settings.Values, ...env };
     // What the Bicep provisions in Azure: the database exists before the app starts (its containers the app
@@ -82,8 +96,11 @@ export async function startLocalEnvironment(
       appDir,
       port: options.port ?? (free ? 0 : undefined),
       env,
-      extensions: [createDurableExtension()],
-      clock: options.clock,
+      extensions: [
+        createDurableExtension(),
+        ...(adjustable === undefined ? [] : [clockEndpoint(adjustable)]),
+      ],
+      clock,
       dataDir: options.dataDir,
       log,
     });
@@ -102,6 +119,7 @@ export async function startLocalEnvironment(
       /** Envelopes waiting for a signature, with their signing links (the same links are in the outbox). */
       docuSignPending: standIns.docuSign.pendingUrl,
       tokenIssuer: issuer.issuer,
+      ...(adjustable === undefined ? {} : { clock: `${host.url}${clockPath}` }),
     };
     if (dataDir !== undefined) {
       writeEndpointsFile(dataDir, endpoints);

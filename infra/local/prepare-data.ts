@@ -1,12 +1,14 @@
 /**
  * What `npm start` puts in an empty local store once the app is serving: the documents the app serves, the
- * personas' profiles and the realistic catalog. Every step is idempotent, so a restart with data in place only
- * checks (and a profile a persona changed stays as it is).
+ * personas' profiles, the realistic catalog and the source blobs vending copies. Every step is idempotent,
+ * so a restart with data in place only checks (and a profile a persona changed stays as it is).
  */
-import { parseSettings } from '../../shared/config/settings';
+import { parseSettings, type Settings } from '../../shared/config/settings';
 import { createCosmosClient } from '../../shared/platform/cosmos';
+import { sourceBlobService } from '../../shared/provisioning/adapters/blob-services';
 import { seedPersonaProfiles } from './personas';
 import { seedCatalogIfEmpty } from './seed';
+import { seedSourceBlobs } from './source-blobs';
 import { seedDocuments } from './standins/seed-documents';
 
 export interface PrepareOptions {
@@ -41,6 +43,8 @@ export async function prepareLocalData(
       },
     });
     if (result === undefined) {
+      // What an earlier start left unwritten (usually nothing: the listing only checks).
+      await seedLocalSourceBlobs(settings, log);
       log('catalog: already seeded (npm run seed -- --files N reseeds)');
       return;
     }
@@ -49,6 +53,32 @@ export async function prepareLocalData(
   } finally {
     client.dispose();
   }
+  // The source blobs vending copies follow a new catalog in the background (idempotent); a vend that starts
+  // before its files are written retries its copies.
+  void seedLocalSourceBlobs(settings, log).catch((error: unknown) =>
+    log(`source blobs: stopped: ${error instanceof Error ? error.message : String(error)}`),
+  );
+}
+
+/** Writes the missing source blobs (one synthetic blob per catalog file and index file), with a progress line. */
+async function seedLocalSourceBlobs(settings: Settings, log: (line: string) => void): Promise<void> {
+  const client = createCosmosClient(settings);
+  let lastLine = 0;
+  const result = await seedSourceBlobs({
+    database: client.database(settings.CosmosDb__databaseName),
+    source: sourceBlobService(settings).getContainerClient(settings.SourceData__containerName),
+    onProgress: ({ written, expected, blobsPerSecond }) => {
+      const now = Date.now();
+      if (now - lastLine < 1000 && written < expected) return;
+      lastLine = now;
+      log(`source blobs: ${written}/${expected} written (${blobsPerSecond.toFixed(0)} blobs/s)`);
+    },
+  }).finally(() => client.dispose());
+  log(
+    result.written === 0
+      ? `source blobs: all ${result.present} in place (container ${settings.SourceData__containerName})`
+      : `source blobs: wrote ${result.written} in ${result.seconds.toFixed(1)} s (container ${settings.SourceData__containerName})`,
+  );
 }
 
 /**

@@ -229,6 +229,15 @@ export const useLimitationSchema = z.strictObject({
   label: z.string().min(1),
 });
 
+/**
+ * How a DAU's committee reaches its decision on a request: the first member's decision; a majority of the
+ * committee; or every member (one rejection ends it at once). Returning an agreement for revision is open to
+ * any member whatever the rule.
+ */
+export const DECISION_RULES = ['first', 'majority', 'unanimous'] as const;
+export const decisionRuleSchema = z.enum(DECISION_RULES);
+export type DecisionRule = z.infer<typeof decisionRuleSchema>;
+
 export const dauSchema = z.strictObject({
   id: dauIdSchema,
   docType: z.literal('dau'),
@@ -237,6 +246,7 @@ export const dauSchema = z.strictObject({
   access: accessTypeSchema,
   committeeMembers: z.array(committeeMemberSchema),
   accessDurationDays: z.number().int().positive().default(365),
+  decisionRule: decisionRuleSchema.default('first'),
   embargoDate: isoDate.nullable(),
   datasets: z.array(datasetCodeSchema),
   useLimitations: z.array(useLimitationSchema),

@@ -20,6 +20,19 @@ export const settingsSchema = z.object({
   /** Local emulator account only (Azurite); production uses the managed identity. */
   DataStorage__accountName: optionalText,
   DataStorage__accountKey: optionalText,
+  /**
+   * Where the catalog's files are copied from: the source data's blob service (unset: the data storage
+   * account, as locally) and its container. The app only reads it (copies run server-side from it).
+   */
+  SourceData__blobServiceUri: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  SourceData__containerName: z
+    .string()
+    .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a blob container name')
+    .default('source'),
+  /** The vending storage account: one container per requester's project (unset: the data storage account). */
+  VendingStorage__blobServiceUri: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  /** How long a download link (a read-only SAS URL) stays valid, at most an hour. */
+  VendingStorage__downloadLinkMinutes: z.coerce.number().int().min(1).max(60).default(60),
   /** Client id of the user-assigned managed identity in Azure. */
   AZURE_CLIENT_ID: optionalText,
   /** How stale an instance's catalog index may get before it reads the change feed (0 = every request). */
@@ -91,6 +104,30 @@ export const settingsSchema = z.object({
     .min(1)
     .max(7 * 24 * 60)
     .default(60),
+
+  // --- committee review (shared/reviews): the decision links in mails and how long a committee has.
+  /**
+   * Key of the HMAC-SHA256 that signs committee decision links (at least 32 characters); a Key Vault reference
+   * in Azure, generated per data folder locally. Unset: review links cannot be made or opened (503).
+   */
+  Reviews__linkSigningKey: optionalText.pipe(z.string().min(32).optional()),
+  /** A committee's expected decision date: this many days after its review round opens. */
+  Reviews__decisionDays: z.coerce.number().int().min(1).max(365).default(14),
+  /** Members who have not decided are reminded every this many days until the deadline (0 = never). */
+  Reviews__reminderDays: z.coerce.number().int().min(0).max(365).default(5),
+  /** A decision link works for this many days after it was mailed (a reminder mails a fresh one). */
+  Reviews__linkValidityDays: z.coerce.number().int().min(1).max(365).default(30),
+  /** Who is told when a committee's deadline passes, comma-separated e-mail addresses (none: timeline only). */
+  Reviews__adminEmails: z
+    .string()
+    .optional()
+    .transform((addresses) =>
+      (addresses ?? '')
+        .split(',')
+        .map((address) => address.trim())
+        .filter((address) => address !== ''),
+    )
+    .pipe(z.array(z.email())),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

@@ -2,6 +2,7 @@ import type { DurableClient } from 'durable-functions';
 import type { NotificationInput } from '../notifications/model';
 import type { RequestDocument } from '../requests/model';
 import type { OnSubmitted } from '../requests/ports';
+import { existingInstance } from './raise-event';
 import {
   lifecycleInstanceId,
   requestLifecycleOrchestration,
@@ -41,12 +42,4 @@ export function startOnSubmitted(client: DurableClient, log: (line: string) => v
       log(`request ${request.id}: could not start its lifecycle: ${(error as Error).message}`);
     }
   };
-}
-
-async function existingInstance(client: DurableClient, instanceId: string): Promise<unknown> {
-  try {
-    return await client.getStatus(instanceId);
-  } catch {
-    return undefined; // not found
-  }
 }

@@ -19,3 +19,12 @@ export async function raiseEventTo(
     throw error;
   }
 }
+
+/** The instance's status, or undefined when there is no such instance (the client rejects a missing one). */
+export async function existingInstance(client: DurableClient, instanceId: string): Promise<unknown> {
+  try {
+    return await client.getStatus(instanceId);
+  } catch {
+    return undefined;
+  }
+}

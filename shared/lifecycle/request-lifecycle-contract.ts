@@ -28,12 +28,6 @@ export function lifecycleInstanceId(requestId: string): string {
   return `request-${requestId}`;
 }
 
-/** The request id of an instance id made by `lifecycleInstanceId`, or undefined. */
-export function requestIdOfInstance(instanceId: string): string | undefined {
-  const match = /^request-([A-Za-z0-9_-]{1,100})$/.exec(instanceId);
-  return match?.[1];
-}
-
 /** External event names (case-sensitive in the JS SDK). */
 export const lifecycleEvents = {
   /** The DocuSign envelope ended: completed, declined or voided (an expired envelope is voided). */
@@ -100,11 +94,33 @@ export const dauReviewOrchestration = 'dauReview';
 /** Copying one DAU's files into the requester's project space, then granting access (a sub-orchestration). */
 export const dauVendingOrchestration = 'dauVending';
 
-const dauIdPattern = /^[A-Za-z0-9_]{1,60}$/;
+/**
+ * A DAU id as a part of an instance id: letters and digits as they are, every other character `_` and its two
+ * hex digits (`Clinical Genomics` → `Clinical_20Genomics`), so distinct ids stay distinct and the result is safe
+ * unencoded in the durable client's URL paths.
+ */
+function instanceIdPart(dauId: string): string {
+  if (!/^[\x20-\x7e]{1,100}$/.test(dauId)) throw new Error(`Not a DAU id: ${JSON.stringify(dauId)}`);
+  return dauId.replace(
+    /[^A-Za-z0-9]/g,
+    (character) => `_${character.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
+}
 
 function childInstanceId(requestId: string, stage: string, dauId: string): string {
-  if (!dauIdPattern.test(dauId)) throw new Error(`Not a DAU id: ${JSON.stringify(dauId)}`);
-  return `${lifecycleInstanceId(requestId)}-${stage}-${dauId}`;
+  return `${lifecycleInstanceId(requestId)}-${stage}-${instanceIdPart(dauId)}`;
+}
+
+/** A grant's own orchestration (not a child: the request's must not wait a year for it). */
+export function grantInstanceId(requestId: string, dauId: string): string {
+  return `grant-${lifecycleInstanceId(requestId).slice('request-'.length)}-${instanceIdPart(dauId)}`;
+}
+
+/** One DAU's way after the agreement (or at once when open): its review, then its vending. */
+export const dauBranchOrchestration = 'dauBranch';
+
+export function dauBranchInstanceId(requestId: string, dauId: string): string {
+  return childInstanceId(requestId, 'dau', dauId);
 }
 
 /** The instance id of a DAU's review: events for one DAU's decision go here. */
@@ -119,7 +135,7 @@ export function vendingInstanceId(requestId: string, dauId: string): string {
 /** The input of both children: which request, which DAU. */
 export const dauStageInputSchema = z.object({
   requestId: z.uuid(),
-  dauId: z.string().regex(dauIdPattern),
+  dauId: z.string().min(1).max(100),
 });
 export type DauStageInput = z.infer<typeof dauStageInputSchema>;
 

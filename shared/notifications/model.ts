@@ -84,6 +84,23 @@ export const notificationSchema = z.discriminatedUnion('event', [
   }),
   z.object({ event: z.literal('committee_invitation'), ...commonFields, ...reviewLinkFields }),
   z.object({ event: z.literal('committee_reminder'), ...commonFields, ...reviewLinkFields }),
+  /** To the admins: a committee's expected decision date passed with the DAU still undecided. */
+  z.object({
+    event: z.literal('review_deadline_passed'),
+    ...commonFields,
+    dau: dauSchema,
+    deadline: z.iso.datetime(),
+    /** How many of the committee have decided so far, of how many. */
+    decided: z.number().int().min(0),
+    committeeSize: z.number().int().min(1),
+  }),
+  /** To the admins: access with downloads ended 30 days ago and the requester has not closed out. */
+  z.object({
+    event: z.literal('closeout_overdue'),
+    ...commonFields,
+    dau: dauSchema,
+    endedAt: z.iso.datetime(),
+  }),
 ]);
 
 export type Notification = z.infer<typeof notificationSchema>;

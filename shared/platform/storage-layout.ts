@@ -38,4 +38,6 @@ export const dataBlobContainers = {
   documents: 'documents',
   /** Private: frozen selections, one gzip manifest of file ids per submitted request. */
   selections: 'selections',
+  /** Private: a vend's copy plan, one small JSON blob per batch of files (`<requestId>/<dauId>/<n>.json`). */
+  vendingPlans: 'vending-plans',
 } as const;

@@ -3,6 +3,7 @@
  * wizard and its rules. Null when nothing is expected of anyone the caller can prompt.
  */
 import { z } from 'zod';
+import { dauReviewRecordSchema } from '../reviews/model';
 import type { RequestDocument } from './model';
 import type { RuleFinding } from './rules';
 import type { WizardReport } from './wizard';
@@ -65,8 +66,13 @@ export function nextAction(
       return action('sign-agreement', 'Sign the agreement (DocuSign sent it by e-mail)', 'signatories');
     case 'awaiting_agreement_upload':
       return action('upload-agreement', 'Upload the signed agreement');
-    case 'returned':
-      return action('upload-revised-agreement', 'Upload a revised agreement (Add a Form)');
+    case 'returned': {
+      const reasons = request.daus.flatMap((dau) =>
+        dau.status === 'returned' ? (reviewRecordOf(dau.review)?.returnReasons ?? []) : [],
+      );
+      const toFix = reasons.length === 0 ? '' : `: ${reasons.join('; ')}`;
+      return action('upload-revised-agreement', `Upload a revised agreement (Add a Form)${toFix}`);
+    }
     case 'in_review':
       return viewer === 'committee'
         ? action('review', 'Review the request', 'committee')
@@ -89,4 +95,10 @@ export function nextAction(
     case 'revoked':
       return null;
   }
+}
+
+/** A DAU's review record as the reviews module writes it, if it is one. */
+function reviewRecordOf(review: unknown) {
+  const parsed = dauReviewRecordSchema.safeParse(review);
+  return parsed.success ? parsed.data : undefined;
 }

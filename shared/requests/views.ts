@@ -4,8 +4,11 @@
  * the report can never be out of date.
  */
 import { z } from 'zod';
+import { agreementSummary, agreementSummarySchema } from '../agreements/request-agreement';
 import { countsSchema } from '../catalog/model';
+import { reviewSummaryOf, reviewSummarySchema } from '../reviews/model';
 import type { Profile } from '../users/model';
+import { vendingSummaryOf, vendingSummarySchema } from '../provisioning/model';
 import {
   answersSchema,
   requestDauSchema,
@@ -36,9 +39,9 @@ export const requestViewSchema = requestDocumentSchema
     selection: true,
     agreementRoute: true,
     signatories: true,
-    agreement: true,
   })
   .extend({
+    agreement: agreementSummarySchema.nullable(),
     daus: z.array(requestDauSchema.extend({ embargoInEffect: z.boolean() })),
     answers: answersSchema,
     wizard: wizardReportSchema,
@@ -59,9 +62,16 @@ export const dashboardItemSchema = z
     submittedAt: z.iso.datetime().nullable(),
     counts: countsSchema,
     daus: z.array(
-      requestDauSchema.pick({ id: true, name: true, access: true, status: true, agreementRequired: true }),
+      requestDauSchema
+        .pick({ id: true, name: true, access: true, status: true, agreementRequired: true })
+        /** The committee's round and expected decision date, once the DAU is in review. */
+        .extend({ review: reviewSummarySchema.nullable() })
+        /** Vending's progress (files and bytes done of total) and the access period, once vending began. */
+        .extend({ vending: vendingSummarySchema.nullable() }),
     ),
     wizard: wizardReportSchema.pick({ complete: true, remainingSteps: true }),
+    /** Signers' progress (who signed, who is next) or the uploads; why it ended. */
+    agreement: agreementSummarySchema.nullable(),
     nextAction: nextActionSchema.nullable(),
   })
   .meta({ id: 'DashboardItem' });
@@ -111,7 +121,7 @@ export function toRequestView(
     answers: request.answers,
     agreementRoute: request.agreementRoute,
     signatories: request.signatories,
-    agreement: request.agreement,
+    agreement: agreementSummary(request),
     wizard,
     rules,
     nextAction: nextAction(request, wizard, rules, context.viewer),
@@ -133,14 +143,17 @@ export function toDashboardItem(
     updatedAt: request.updatedAt,
     submittedAt: request.submittedAt,
     counts: request.selection.counts,
-    daus: request.daus.map(({ id, name, access, status, agreementRequired }) => ({
+    daus: request.daus.map(({ id, name, access, status, agreementRequired, review, vending }) => ({
       id,
       name,
       access,
       status,
       agreementRequired,
+      review: reviewSummaryOf(review),
+      vending: vendingSummaryOf(vending),
     })),
     wizard: { complete: wizard.complete, remainingSteps: wizard.remainingSteps },
+    agreement: agreementSummary(request),
     nextAction: nextAction(request, wizard, rules, 'owner'),
   };
 }

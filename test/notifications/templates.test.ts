@@ -124,6 +124,23 @@ const samples: { readonly [E in NotificationEvent]: Sample } = {
     facts: ['still waits', dau.name, '15 January 2027'],
     link: decisionLink,
   },
+  review_deadline_passed: {
+    notification: {
+      event: 'review_deadline_passed',
+      ...common,
+      dau,
+      deadline: '2027-01-15T17:00:00Z',
+      decided: 1,
+      committeeSize: 3,
+    },
+    facts: [dau.name, dau.id, '15 January 2027', '1 of 3'],
+    link: requestLink,
+  },
+  closeout_overdue: {
+    notification: { event: 'closeout_overdue', ...common, dau, endedAt: '2027-01-15T17:00:00Z' },
+    facts: [dau.name, dau.id, '15 January 2027', 'close-out'],
+    link: requestLink,
+  },
 };
 
 /** Escaping as any HTML writer must do it for text and attribute values (written here, not imported). */

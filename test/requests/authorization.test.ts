@@ -5,7 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { badTokens } from '../support/bad-tokens';
-import { completeAnswers, startRequestsSystem, studySelection, type RequestsSystem } from './support';
+import {
+  awaitStatus,
+  completeAnswers,
+  startRequestsSystem,
+  studySelection,
+  type RequestsSystem,
+} from './support';
 
 let system: RequestsSystem;
 /** Shared targets; cells that change their target get a fresh one. */
@@ -22,28 +28,33 @@ afterAll(async () => {
   await system?.close();
 });
 
-async function makeDraft(): Promise<{ id: string; etag: string }> {
+async function makeDraft(
+  rows: readonly string[] = ['PCGP', 'PanALL'],
+  answers: Record<string, unknown> = completeAnswers(),
+): Promise<{ id: string; etag: string }> {
   const created = await system.call('POST', '/api/requests', {
     as: 'us-requester',
-    body: studySelection('PCGP', 'PanALL'),
+    body: studySelection(...rows),
   });
   const filled = await system.call('PATCH', `/api/requests/${created.body.id}`, {
     as: 'us-requester',
-    body: { answers: completeAnswers() },
+    body: { answers },
     headers: { 'if-match': created.etag! },
   });
   expect(filled.status).toBe(200);
   return { id: filled.body.id, etag: filled.etag! };
 }
 
+/** Submitted on the manual route with one controlled DAU: once it waits for the upload, nothing changes it. */
 async function makeSubmitted(): Promise<{ id: string; etag: string }> {
-  const made = await makeDraft();
+  const made = await makeDraft(['PCGP'], { ...completeAnswers(), agreementRoute: 'manual' });
   const done = await system.call('POST', `/api/requests/${made.id}/submit`, {
     as: 'us-requester',
     headers: { 'if-match': made.etag },
   });
   expect(done.status).toBe(200);
-  return { id: made.id, etag: done.etag! };
+  const waiting = await awaitStatus(system, made.id, { as: 'us-requester' }, 'awaiting_agreement_upload');
+  return { id: made.id, etag: waiting.etag! };
 }
 
 const ROLES = [

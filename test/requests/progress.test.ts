@@ -8,7 +8,13 @@ import { CosmosRequestStore } from '../../shared/requests/adapters/cosmos-reques
 import { CosmosTimelineStore } from '../../shared/requests/adapters/cosmos-timeline-store';
 import type { NewEvent } from '../../shared/requests/model';
 import { RequestProgress, withDau } from '../../shared/requests/progress';
-import { completeAnswers, startRequestsSystem, studySelection, type RequestsSystem } from './support';
+import {
+  awaitStatus,
+  completeAnswers,
+  startRequestsSystem,
+  studySelection,
+  type RequestsSystem,
+} from './support';
 
 let system: RequestsSystem;
 let progress: RequestProgress;
@@ -28,7 +34,7 @@ afterAll(async () => {
   await system?.close();
 });
 
-/** A submitted request over two controlled DAUs (the lifecycle's own writes raced by the test's). */
+/** A submitted request over two controlled DAUs, once its lifecycle waits for the upload (writes nothing). */
 async function submittedRequest(): Promise<string> {
   const created = await system.call('POST', '/api/requests', {
     as: requester.id,
@@ -36,7 +42,7 @@ async function submittedRequest(): Promise<string> {
   });
   const filled = await system.call('PATCH', `/api/requests/${created.body.id}`, {
     as: requester.id,
-    body: { answers: completeAnswers() },
+    body: { answers: { ...completeAnswers(), agreementRoute: 'manual' } },
     headers: { 'if-match': created.etag ?? '' },
   });
   const submitted = await system.call('POST', `/api/requests/${created.body.id}/submit`, {
@@ -44,6 +50,7 @@ async function submittedRequest(): Promise<string> {
     headers: { 'if-match': filled.etag ?? '' },
   });
   expect(submitted.body.daus).toHaveLength(2);
+  await awaitStatus(system, created.body.id, { as: requester.id }, 'awaiting_agreement_upload');
   return created.body.id as string;
 }
 

@@ -11,6 +11,7 @@ import type { BlobServiceClient } from '@azure/storage-blob';
 import { startLocalEnvironment, type LocalEnvironment } from '../../infra/local/environment';
 import { personaClaims, findPersona, seedPersonaProfiles } from '../../infra/local/personas';
 import { seedCatalog } from '../../infra/local/seed';
+import { seedDocuments } from '../../infra/local/standins/seed-documents';
 import { loadOrCreateSigningKey, type SigningKey } from '../../infra/local/standins/dev-issuer';
 import { generateCatalog } from '../../shared/catalog/generator/generate';
 import type { CatalogFile } from '../../shared/catalog/model';
@@ -70,6 +71,8 @@ export async function startRequestsSystem(
   const files = options.catalogFiles ?? 1500;
   await seedCatalog({ database, files, seed: CATALOG_SEED });
   await seedPersonaProfiles(database);
+  // The agreement template an envelope carries (npm start seeds it the same way).
+  await seedDocuments(environment.appSettings, () => undefined);
   const url = environment.host.url;
   // The app indexes the seeded files before the first test asks.
   for (let attempt = 0; ; attempt += 1) {
@@ -163,3 +166,24 @@ export function completeAnswers(): Record<string, unknown> {
 export const ROWS = { PCGP: 'PCGP', PanALL: 'PanALL', SJLIFE: 'SJLIFE' } as const;
 
 export const studySelection = (...rowIds: string[]) => ({ tab: 'study', rowIds });
+
+/**
+ * The request once its lifecycle has brought it to `status` (submit answers before the orchestration has
+ * moved it on): for tests that compare ETags or statuses after the lifecycle's own writes. A plain loop, so
+ * `beforeAll` may use it too.
+ */
+export async function awaitStatus(
+  system: RequestsSystem,
+  id: string,
+  who: CallInit,
+  status: string,
+): Promise<Reply> {
+  let seen: unknown;
+  for (let attempt = 0; attempt < 600; attempt += 1) {
+    const reply = await system.call('GET', `/api/requests/${id}`, who);
+    if (reply.body?.status === status) return reply;
+    seen = reply.body?.status ?? reply.status;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`request ${id} did not reach ${status} (last seen: ${String(seen)})`);
+}

@@ -88,7 +88,9 @@ describe('startStandIns', () => {
         'DocuSign__userId',
         'Email__connectionString',
         'LOCAL_CA_CERT_PATH',
+        'VendingStorage__blobServiceUri',
       ]);
+      expect(standIns.env.VendingStorage__blobServiceUri).toBe(standIns.blobEndpoint);
       expect(standIns.env.Email__connectionString).toBe(standIns.acsEmail.connectionString);
       // The emulators' well-known keys, so `func start` settings for the real emulators match.
       expect(standIns.env.CosmosDb__accountKey).toBe(exampleSettings.CosmosDb__accountKey);

@@ -94,6 +94,7 @@ function main(): void {
       'Secrets the app reads from Key Vault (set them once; README "Deploy to Azure"):',
       `  az keyvault secret set --vault-name ${vault} --name docusign-private-key --file private.pem`,
       `  az keyvault secret set --vault-name ${vault} --name docusign-connect-hmac-keys --value '<key>'`,
+      `  az keyvault secret set --vault-name ${vault} --name review-link-signing-key --value "$(openssl rand -base64 48)"`,
     ].join('\n'),
   );
 }

@@ -183,6 +183,8 @@ export function standInSettings(endpoints: StandInEndpoints): Record<string, str
     DataStorage__blobServiceUri: endpoints.blobEndpoint,
     DataStorage__accountName: name,
     DataStorage__accountKey: key,
+    // Vended project containers live in the same Azurite account: Azurite copies only within one instance.
+    VendingStorage__blobServiceUri: endpoints.blobEndpoint,
     LOCAL_CA_CERT_PATH: endpoints.caCertPath,
     AzureWebJobsStorage: [
       'DefaultEndpointsProtocol=http',

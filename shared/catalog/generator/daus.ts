@@ -6,7 +6,8 @@ import { DAU_EMBARGO_DATES } from './parameters';
  * open because it holds tumor-only RNA-Seq without germline sequence (the lowest re-identification risk of
  * the six, and its expression data is already public on ProteinPaint), so the open-data path of the process
  * has real data behind it. Everything germline (SJLIFE, CCSS, SGP) and all paired tumor-normal DAUs stay
- * controlled. Committee members are invented (example.org).
+ * controlled. Committee members are invented (example.org). Decision rules vary so that each one has data
+ * behind it: SJLIFE decides by majority, CCSS unanimously, the others by the first decision.
  */
 const HEALTH_RESEARCH = { code: 'DUO:0000006', label: 'health or medical or biomedical research' };
 const NOT_FOR_PROFIT = { code: 'DUO:0000046', label: 'non-commercial use only' };
@@ -29,6 +30,7 @@ function dau(
   access: Dau['access'],
   datasets: Dau['datasets'],
   useLimitations: Dau['useLimitations'],
+  decisionRule: Dau['decisionRule'] = 'first',
 ): Dau {
   return {
     id,
@@ -38,6 +40,7 @@ function dau(
     access,
     committeeMembers: access === 'controlled' ? committee(id, 3) : [],
     accessDurationDays: 365,
+    decisionRule,
     embargoDate: DAU_EMBARGO_DATES[id],
     datasets,
     useLimitations,
@@ -60,6 +63,7 @@ export const CATALOG_DAUS: readonly Dau[] = [
     'controlled',
     ['SJLIFE'],
     [HEALTH_RESEARCH, NOT_FOR_PROFIT],
+    'majority',
   ),
   dau(
     'Clinical Genomics',
@@ -84,6 +88,7 @@ export const CATALOG_DAUS: readonly Dau[] = [
     'controlled',
     ['CCSS'],
     [HEALTH_RESEARCH, NOT_FOR_PROFIT],
+    'unanimous',
   ),
   dau(
     'PanALL',

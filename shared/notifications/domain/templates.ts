@@ -142,6 +142,22 @@ const templates: { readonly [E in NotificationEvent]: Template<E> } = {
     ],
     action: { label: 'Review and decide', url: link(mailLinks.decision(n.reviewToken)) },
   }),
+  review_deadline_passed: (n, link) => ({
+    subject: `Decision overdue: ${n.dau.name} for ${n.projectName}`,
+    paragraphs: [
+      `The ${n.dau.name} (${n.dau.id}) committee was expected to decide on "${n.projectName}" by ${formatDay(n.deadline)}, and has not yet.`,
+      `${n.decided} of ${n.committeeSize} members have decided. The members keep being able to decide from their links.`,
+    ],
+    action: { label: 'View the request', url: link(mailLinks.request(n.requestId)) },
+  }),
+  closeout_overdue: (n, link) => ({
+    subject: `Close-out overdue: ${n.dau.name} for ${n.projectName}`,
+    paragraphs: [
+      `Access to ${n.dau.name} (${n.dau.id}) for "${n.projectName}" ended on ${formatDay(n.endedAt)} and allowed downloads.`,
+      'The requester has not yet attested that downloaded copies are destroyed (close-out). Please follow up.',
+    ],
+    action: { label: 'View the request', url: link(mailLinks.request(n.requestId)) },
+  }),
 };
 
 /** Subject, text and HTML of a notification's mail. */
