@@ -1,4 +1,5 @@
 import type { ContainerClient } from '@azure/storage-blob';
+import { createdOnFirstUse } from '../../platform/blob';
 import { planBatchSchema, type VendedFile } from '../model';
 import type { PlanStore } from '../ports';
 import { inParallel } from './blob-project-storage';
@@ -11,20 +12,10 @@ const WRITES_IN_FLIGHT = 8;
  * history holds batch numbers, never a million file names.
  */
 export class BlobPlanStore implements PlanStore {
-  private ready: Promise<ContainerClient> | undefined;
+  private readonly container: () => Promise<ContainerClient>;
 
-  constructor(private readonly containerClient: () => ContainerClient) {}
-
-  private container(): Promise<ContainerClient> {
-    this.ready ??= (async () => {
-      const container = this.containerClient();
-      await container.createIfNotExists();
-      return container;
-    })().catch((error: unknown) => {
-      this.ready = undefined;
-      throw error;
-    });
-    return this.ready;
+  constructor(containerClient: () => ContainerClient) {
+    this.container = createdOnFirstUse(containerClient);
   }
 
   async write(requestId: string, dauId: string, batches: readonly (readonly VendedFile[])[]): Promise<void> {

@@ -4,6 +4,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import type { ContainerClient } from '@azure/storage-blob';
+import { createdOnFirstUse } from '../../platform/blob';
 import type { FrozenManifest, SelectionArchive } from '../ports';
 
 /** Ids per chunk handed to gzip: ~64 KiB of text, so a million ids are ~300 small writes, never one string. */
@@ -18,20 +19,10 @@ const UPLOAD_CONCURRENCY = 4;
  * overwrite each other's manifest: the request records the one whose submit won.
  */
 export class BlobSelectionArchive implements SelectionArchive {
-  private ready: Promise<ContainerClient> | undefined;
+  private readonly container: () => Promise<ContainerClient>;
 
-  constructor(private readonly containerClient: () => ContainerClient) {}
-
-  private container(): Promise<ContainerClient> {
-    this.ready ??= (async () => {
-      const container = this.containerClient();
-      await container.createIfNotExists();
-      return container;
-    })().catch((error: unknown) => {
-      this.ready = undefined;
-      throw error;
-    });
-    return this.ready;
+  constructor(containerClient: () => ContainerClient) {
+    this.container = createdOnFirstUse(containerClient);
   }
 
   async freeze(requestId: string, fileIds: Iterable<string>): Promise<FrozenManifest> {
