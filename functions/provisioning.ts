@@ -30,7 +30,7 @@ import {
   type GrantAccessInput,
   type VendingPlan,
 } from '../shared/lifecycle/provisioning-activities';
-import { raiseEventTo } from '../shared/lifecycle/raise-event';
+import { existingInstance, raiseEventTo } from '../shared/lifecycle/raise-event';
 import { dauVendingOrchestration } from '../shared/lifecycle/request-lifecycle-contract';
 import {
   closeoutBodySchema,
@@ -103,7 +103,7 @@ export const checkGrantCloseout: ActivityHandler = async (input: unknown) => {
 };
 
 async function startOnce(client: DurableClient, instanceId: string, input: GrantAccessInput): Promise<void> {
-  const existing = await client.getStatus(instanceId).catch(() => undefined);
+  const existing = await existingInstance(client, instanceId);
   if (existing !== undefined && existing !== null) return;
   await client.startNew(grantAccessOrchestration, { instanceId, input });
 }
